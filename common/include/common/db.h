@@ -1,0 +1,62 @@
+/* db.h - PostgreSQL access: one connection per thread, transactions with bounded
+ * retry, parameterized queries only, SQLSTATE mapping, and the migration runner.
+ *
+ * Threads: db_conn() hands each thread its own connection (thread-local), made on
+ * first use and remade when it has gone bad, so civetweb workers, the relay and the
+ * consumer never share one. db_init() must run before any thread calls in.
+ */
+#ifndef COMMON_DB_H
+#define COMMON_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#define DB_TX_MAX_ATTEMPTS 5
+
+/* Remembers the connection string (a libpq URI or key=value string). Call once. */
+int db_init(const char *conninfo);
+
+/* This thread's connection, connecting or reconnecting as needed; NULL when the
+ * server cannot be reached. The connection belongs to the thread: do not close it. */
+PGconn *db_conn(void);
+
+/* Closes this thread's connection (call at thread exit). */
+void db_thread_close(void);
+
+/* True when this thread can reach the database (SELECT 1). */
+bool db_ping(void);
+
+/* Runs a parameterized statement. Returns the result when its status is
+ * PGRES_TUPLES_OK or PGRES_COMMAND_OK (caller PQclear()s it); otherwise NULL, with
+ * *err (if not NULL) set from the SQLSTATE (ERR_CONFLICT for 23505, ERR_RETRY for
+ * 40001/40P01, ERR_UNAVAILABLE for a lost connection, ERR_INVALID for 22xxx/23xxx,
+ * ERR_INTERNAL otherwise) and the error logged without the parameters. */
+PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
+                   int *err);
+
+/* Like db_query for statements whose rows are not needed; returns 0 or the error code. */
+int db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params);
+
+/* The error code for a SQLSTATE (see db_query). Pure. */
+int db_error_from_sqlstate(const char *sqlstate);
+
+/* The body of a transaction: returns 0 to commit, a negative code to roll back.
+ * ERR_RETRY (e.g. passed up from db_query) makes db_tx run it again. */
+typedef int (*db_tx_fn)(PGconn *conn, void *arg);
+
+/* Runs fn inside BEGIN ... COMMIT on this thread's connection, retrying the whole
+ * transaction up to DB_TX_MAX_ATTEMPTS times (with jittered backoff) on
+ * serialization failure or deadlock, including at COMMIT. Returns fn's code, or
+ * ERR_UNAVAILABLE / ERR_RETRY / ERR_INTERNAL. fn must be safe to run again. */
+int db_tx(db_tx_fn fn, void *arg);
+
+/* As db_tx at the given isolation level ("SERIALIZABLE", "REPEATABLE READ"). */
+int db_tx_isolated(const char *isolation, db_tx_fn fn, void *arg);
+
+/* Applies the common tables (outbox, processed_events, idempotency_keys) and then
+ * dir/NNNN_*.sql in name order, each once, each in its own transaction, recorded in
+ * <schema>.schema_migrations, under a session advisory lock so replicas starting
+ * together apply each migration exactly once. Returns 0 or a negative code. */
+int db_migrate(const char *schema, const char *dir);
+
+#endif
