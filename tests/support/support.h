@@ -67,4 +67,14 @@ char *t_register_login(const char *role, char *user_id);
 /* Logs in through the gateway; returns the access token (caller frees) or NULL. */
 char *t_login(const char *email, const char *password);
 
+/* Mints an RS256 token signed with the PEM private key (text) for sub/role, expiring
+ * exp_offset seconds from now (negative: already expired). Caller frees. */
+char *t_mint_token(const char *private_pem, const char *sub, const char *role, long exp_offset);
+
+/* A new RSA-2048 private key as PEM text (a key identity does not know). Caller frees. */
+char *t_new_rsa_pem(void);
+
+/* The contents of a file as a string (caller frees); aborts when unreadable. */
+char *t_read_file(const char *path);
+
 #endif
