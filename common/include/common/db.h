@@ -20,6 +20,10 @@ int db_init(const char *conninfo);
  * server cannot be reached. The connection belongs to the thread: do not close it. */
 PGconn *db_conn(void);
 
+/* A new connection of the caller's own, outside the per-thread one (e.g. for LISTEN).
+ * NULL when the server cannot be reached. Caller PQfinish()es it. */
+PGconn *db_connect_new(void);
+
 /* Closes this thread's connection (call at thread exit). */
 void db_thread_close(void);
 

@@ -91,6 +91,12 @@ int http_body(http_req_t *req, const char **data, size_t *len);
  * a negative code; on success *out is owned by the request (do not free). */
 int http_json_body(http_req_t *req, cJSON **out);
 
+/* Names the route of this request in metrics and the access log (and in
+ * http_route_pattern) when the fallback handler serves it, e.g. the gateway labels
+ * requests with its own route patterns. label must outlive the request (a literal
+ * or a static table entry). Added for the gateway (H-gateway). */
+void http_set_route_label(http_req_t *req, const char *label);
+
 /* Per-request slot for the caller (e.g. the authenticated principal). */
 void http_set_user_data(http_req_t *req, void *data);
 void *http_user_data(const http_req_t *req);

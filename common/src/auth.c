@@ -1,0 +1,342 @@
+/* auth.c - verifies identity's RS256 access tokens in every service, checks roles,
+ * and guards /internal routes with the shared service credential.
+ *
+ * libjwt 1.10 verifies with whatever algorithm the token's header names, using the
+ * key bytes we pass. Passing an RSA public key while trusting the header would let
+ * an attacker sign HS256 tokens with the public PEM as the HMAC secret, so the
+ * algorithm is checked to be RS256 after decoding, and every registered claim is
+ * checked here because libjwt 1.10 checks none of them.
+ */
+#include "common/auth.h"
+
+#include <errno.h>
+#include <jwt.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/config.h"
+#include "common/errors.h"
+#include "common/ids.h"
+#include "common/log.h"
+
+/* Clock skew tolerated between identity and the verifying service. */
+#define AUTH_LEEWAY_SECONDS 30
+/* Our tokens are well under 1 KiB; anything far larger is not one of ours. */
+#define AUTH_MAX_TOKEN    8192
+#define AUTH_MIN_RSA_BITS 2048
+
+/* The key may be replaced while workers verify (tests, identity at start), so
+ * readers hold the lock for as long as libjwt uses the bytes. */
+static pthread_rwlock_t key_lock = PTHREAD_RWLOCK_INITIALIZER;
+static char *public_pem;
+static int public_pem_len;
+
+/* Set once by auth_init before any worker thread starts; read-only afterwards. */
+static char *service_token;
+
+/* PEM in an environment variable often arrives with literal "\n" sequences. */
+static void unescape_newlines(char *s)
+{
+    if (strchr(s, '\n') != NULL)
+        return;
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (r[0] == '\\' && r[1] == 'n') {
+            *w++ = '\n';
+            r++;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+}
+
+int auth_set_public_key(const char *pem)
+{
+    int rc = ERR_INVALID;
+    BIO *bio = NULL;
+    EVP_PKEY *pkey = NULL;
+    char *copy = NULL;
+
+    if (pem == NULL)
+        goto out;
+    copy = strdup(pem);
+    if (copy == NULL) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
+    unescape_newlines(copy);
+
+    /* Parse once here so a wrong or weak key fails at start, not on every request. */
+    bio = BIO_new_mem_buf(copy, -1);
+    if (bio == NULL) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
+    pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    if (pkey == NULL || !EVP_PKEY_is_a(pkey, "RSA")) {
+        log_error("auth: JWT public key is not an RSA public key in PEM form");
+        goto out;
+    }
+    if (EVP_PKEY_get_bits(pkey) < AUTH_MIN_RSA_BITS) {
+        log_error("auth: JWT public key is shorter than %d bits", AUTH_MIN_RSA_BITS);
+        goto out;
+    }
+
+    pthread_rwlock_wrlock(&key_lock);
+    free(public_pem);
+    public_pem = copy;
+    public_pem_len = (int)strlen(copy);
+    pthread_rwlock_unlock(&key_lock);
+    copy = NULL;
+    rc = 0;
+out:
+    EVP_PKEY_free(pkey);
+    BIO_free(bio);
+    free(copy);
+    return rc;
+}
+
+int auth_init(void)
+{
+    if (sodium_init() < 0)
+        return ERR_INTERNAL;
+
+    /* The service credential first: identity runs without a public key variable. */
+    free(service_token);
+    service_token = config_secret("SERVICE_TOKEN");
+    if (service_token != NULL && service_token[0] == '\0') {
+        free(service_token);
+        service_token = NULL;
+    }
+    if (service_token == NULL)
+        log_warn("auth: SERVICE_TOKEN is not set; /internal routes will refuse every call");
+
+    char *pem = config_secret("JWT_PUBLIC_KEY");
+    if (pem == NULL)
+        return ERR_INVALID;
+    int rc = auth_set_public_key(pem);
+    free(pem);
+    return rc;
+}
+
+const char *auth_service_token(void)
+{
+    return service_token;
+}
+
+static bool token_charset_ok(const char *t, size_t len)
+{
+    int dots = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = t[i];
+        if (c == '.')
+            dots++;
+        else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_'))
+            return false;
+    }
+    return dots == 2;
+}
+
+/* A required integer claim (NumericDate). */
+static bool int_claim(jwt_t *jwt, const char *name, long *out)
+{
+    errno = 0;
+    long v = jwt_get_grant_int(jwt, name);
+    if (errno != 0 || v <= 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Checks the registered and private claims of a signature-verified token. */
+static int check_claims(jwt_t *jwt, auth_principal_t *out)
+{
+    const char *iss = jwt_get_grant(jwt, "iss");
+    const char *aud = jwt_get_grant(jwt, "aud");
+    if (iss == NULL || strcmp(iss, AUTH_ISSUER) != 0 || aud == NULL ||
+        strcmp(aud, AUTH_AUDIENCE) != 0) {
+        log_debug("auth: token rejected: issuer or audience");
+        return ERR_UNAUTHORIZED;
+    }
+
+    long now = (long)time(NULL);
+    long exp, iat;
+    if (!int_claim(jwt, "exp", &exp) || now - AUTH_LEEWAY_SECONDS >= exp) {
+        log_debug("auth: token rejected: expired or no exp");
+        return ERR_UNAUTHORIZED;
+    }
+    if (!int_claim(jwt, "iat", &iat) || iat > now + AUTH_LEEWAY_SECONDS || iat > exp) {
+        log_debug("auth: token rejected: iat");
+        return ERR_UNAUTHORIZED;
+    }
+    errno = 0;
+    long nbf = jwt_get_grant_int(jwt, "nbf");
+    if (errno != ENOENT && (errno != 0 || nbf > now + AUTH_LEEWAY_SECONDS)) {
+        log_debug("auth: token rejected: nbf");
+        return ERR_UNAUTHORIZED;
+    }
+
+    const char *sub = jwt_get_grant(jwt, "sub");
+    const char *role = jwt_get_grant(jwt, "role");
+    const char *email = jwt_get_grant(jwt, "email");
+    if (sub == NULL || !id_is_uuid(sub) || role == NULL ||
+        !auth_role_allowed(role, "customer,seller,admin") || email == NULL ||
+        strlen(email) >= sizeof out->email) {
+        log_debug("auth: token rejected: sub, role or email");
+        return ERR_UNAUTHORIZED;
+    }
+
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < sizeof out->user_id - 1 && sub[i]; i++)
+        out->user_id[i] = (sub[i] >= 'A' && sub[i] <= 'F') ? (char)(sub[i] + 32) : sub[i];
+    memcpy(out->role, role, strlen(role) + 1);
+    memcpy(out->email, email, strlen(email) + 1);
+    return 0;
+}
+
+int auth_verify_bearer(const char *authorization, auth_principal_t *out)
+{
+    int rc = ERR_UNAUTHORIZED;
+    jwt_t *jwt = NULL;
+    char *token = NULL;
+    bool locked = false;
+
+    if (authorization == NULL || strncasecmp(authorization, "Bearer ", 7) != 0)
+        goto out;
+    const char *t = authorization + 7;
+    while (*t == ' ')
+        t++;
+    size_t len = strlen(t);
+    while (len > 0 && t[len - 1] == ' ')
+        len--;
+    if (len == 0 || len > AUTH_MAX_TOKEN || !token_charset_ok(t, len))
+        goto out;
+    token = strndup(t, len);
+    if (token == NULL)
+        goto out;
+
+    pthread_rwlock_rdlock(&key_lock);
+    locked = true;
+    if (public_pem == NULL) {
+        log_error("auth: no JWT public key configured; rejecting every token");
+        goto out;
+    }
+    if (jwt_decode(&jwt, token, (const unsigned char *)public_pem, public_pem_len) != 0) {
+        log_debug("auth: token rejected: malformed or bad signature");
+        goto out;
+    }
+    pthread_rwlock_unlock(&key_lock);
+    locked = false;
+
+    if (jwt_get_alg(jwt) != JWT_ALG_RS256) {
+        log_debug("auth: token rejected: algorithm is not RS256");
+        goto out;
+    }
+    auth_principal_t p;
+    if (check_claims(jwt, &p) != 0)
+        goto out;
+    if (out != NULL)
+        *out = p;
+    rc = 0;
+out:
+    if (locked)
+        pthread_rwlock_unlock(&key_lock);
+    jwt_free(jwt);
+    free(token);
+    return rc;
+}
+
+bool auth_role_allowed(const char *role, const char *roles)
+{
+    if (role == NULL || roles == NULL || role[0] == '\0')
+        return false;
+    size_t rlen = strlen(role);
+    const char *p = roles;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == rlen && strncmp(p, role, n) == 0)
+            return true;
+        if (end == NULL)
+            break;
+        p = end + 1;
+    }
+    return false;
+}
+
+/* 401 with the error envelope and a WWW-Authenticate challenge (RFC 6750), which
+ * http_reply_error cannot add, so the envelope is built here the same way. */
+static void reply_unauthorized(http_req_t *req, const char *challenge, const char *message)
+{
+    char headers[128];
+    snprintf(headers, sizeof headers, "WWW-Authenticate: %s\r\n", challenge);
+
+    cJSON *root = cJSON_CreateObject();
+    cJSON *error = cJSON_AddObjectToObject(root, "error");
+    char *text = NULL;
+    if (error == NULL || cJSON_AddStringToObject(error, "code", "UNAUTHORIZED") == NULL ||
+        cJSON_AddStringToObject(error, "message", message) == NULL ||
+        cJSON_AddObjectToObject(error, "details") == NULL)
+        goto fallback;
+    const char *rid = http_request_id(req);
+    if ((rid ? cJSON_AddStringToObject(root, "request_id", rid)
+             : cJSON_AddNullToObject(root, "request_id")) == NULL)
+        goto fallback;
+    text = cJSON_PrintUnformatted(root);
+    if (text == NULL)
+        goto fallback;
+    http_reply_raw(req, 401, "application/json", headers, text, strlen(text));
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return;
+fallback:
+    cJSON_Delete(root);
+    http_reply_error(req, 401, "UNAUTHORIZED", message, NULL);
+}
+
+int auth_require(http_req_t *req, const char *roles, auth_principal_t *out)
+{
+    auth_principal_t p;
+    const char *authorization = http_header(req, "Authorization");
+    if (authorization == NULL) {
+        reply_unauthorized(req, "Bearer", "a bearer token is required");
+        return ERR_UNAUTHORIZED;
+    }
+    if (auth_verify_bearer(authorization, &p) != 0) {
+        reply_unauthorized(req, "Bearer error=\"invalid_token\"",
+                           "the bearer token is invalid or expired");
+        return ERR_UNAUTHORIZED;
+    }
+    if (roles != NULL && !auth_role_allowed(p.role, roles)) {
+        http_reply_error(req, 403, "FORBIDDEN", "this route is not available to your role", NULL);
+        return ERR_FORBIDDEN;
+    }
+    if (out != NULL)
+        *out = p;
+    return 0;
+}
+
+int auth_require_service(http_req_t *req)
+{
+    const char *given = http_header(req, "X-Service-Token");
+    bool ok = false;
+    if (given != NULL && service_token != NULL) {
+        size_t n = strlen(service_token);
+        /* The length is not secret; the comparison of equal-length bytes is constant time. */
+        ok = strlen(given) == n && sodium_memcmp(given, service_token, n) == 0;
+    }
+    if (!ok) {
+        reply_unauthorized(req, "Service-Token", "a valid service credential is required");
+        return ERR_UNAUTHORIZED;
+    }
+    return 0;
+}

@@ -1,0 +1,203 @@
+/* json.c - strict field access for request bodies, collecting one message per bad field. */
+#include "common/json.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/errors.h"
+
+/* Integers beyond 2^53 - 1 cannot be told apart from their neighbours once parsed as a
+ * double (cJSON's representation), so they are rejected rather than silently rounded. */
+#define JSON_MAX_SAFE_INT 9007199254740991.0
+
+void json_check_init(json_check_t *chk)
+{
+    chk->fields = NULL;
+}
+
+void json_check_fail(json_check_t *chk, const char *field, const char *message)
+{
+    if (chk->fields == NULL) {
+        chk->fields = cJSON_CreateObject();
+        /* A check that cannot record a failure would let invalid input through. */
+        if (chk->fields == NULL)
+            abort();
+    }
+    if (cJSON_GetObjectItemCaseSensitive(chk->fields, field) != NULL)
+        return;
+    if (cJSON_AddStringToObject(chk->fields, field, message) == NULL)
+        abort();
+}
+
+bool json_check_ok(const json_check_t *chk)
+{
+    return chk->fields == NULL;
+}
+
+cJSON *json_check_take_details(json_check_t *chk)
+{
+    cJSON *details = cJSON_CreateObject();
+    if (details == NULL)
+        return NULL;
+    cJSON *fields = chk->fields ? chk->fields : cJSON_CreateObject();
+    if (fields == NULL) {
+        cJSON_Delete(details);
+        return NULL;
+    }
+    cJSON_AddItemToObject(details, "fields", fields);
+    chk->fields = NULL;
+    return details;
+}
+
+void json_check_free(json_check_t *chk)
+{
+    cJSON_Delete(chk->fields);
+    chk->fields = NULL;
+}
+
+/* True when s is well-formed UTF-8: no overlong forms, surrogates or code points
+ * beyond U+10FFFF. */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t len;
+        unsigned cp, min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+            cp = c & 0x1f;
+            min = 0x80;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            cp = c & 0x0f;
+            min = 0x800;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            cp = c & 0x07;
+            min = 0x10000;
+        } else {
+            return false;
+        }
+        if (n - i < len)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* Checks a present, non-null item as a string; NULL and a recorded failure when wrong. */
+static const char *check_string(json_check_t *chk, const cJSON *item, const char *name, size_t min,
+                                size_t max)
+{
+    char msg[128];
+    if (!cJSON_IsString(item) || item->valuestring == NULL) {
+        json_check_fail(chk, name, "must be a string");
+        return NULL;
+    }
+    /* cJSON strings are NUL-terminated, so a "\u0000" escape ends the string there; the
+     * length and UTF-8 checks below see only what a C caller will see. */
+    size_t len = strlen(item->valuestring);
+    if (!utf8_valid((const unsigned char *)item->valuestring, len)) {
+        json_check_fail(chk, name, "must be valid UTF-8");
+        return NULL;
+    }
+    if (len < min || len > max) {
+        if (min == max)
+            snprintf(msg, sizeof(msg), "must be exactly %zu bytes long", min);
+        else if (min == 0)
+            snprintf(msg, sizeof(msg), "must be at most %zu bytes long", max);
+        else
+            snprintf(msg, sizeof(msg), "must be between %zu and %zu bytes long", min, max);
+        json_check_fail(chk, name, msg);
+        return NULL;
+    }
+    return item->valuestring;
+}
+
+static const cJSON *field(const cJSON *obj, const char *name)
+{
+    if (!cJSON_IsObject(obj))
+        return NULL;
+    return cJSON_GetObjectItemCaseSensitive(obj, name);
+}
+
+const char *json_req_string(json_check_t *chk, const cJSON *obj, const char *name, size_t min,
+                            size_t max)
+{
+    const cJSON *item = field(obj, name);
+    if (item == NULL || cJSON_IsNull(item)) {
+        json_check_fail(chk, name, "is required");
+        return NULL;
+    }
+    return check_string(chk, item, name, min, max);
+}
+
+const char *json_opt_string(json_check_t *chk, const cJSON *obj, const char *name, size_t min,
+                            size_t max)
+{
+    const cJSON *item = field(obj, name);
+    if (item == NULL || cJSON_IsNull(item))
+        return NULL;
+    return check_string(chk, item, name, min, max);
+}
+
+/* Checks a present item as an integer in [min, max]. */
+static int check_int(json_check_t *chk, const cJSON *item, const char *name, int64_t min,
+                     int64_t max, int64_t *out)
+{
+    char msg[128];
+    /* cJSON_IsNumber excludes strings ("2"), booleans and null by type. */
+    if (cJSON_IsNumber(item)) {
+        double d = item->valuedouble;
+        if (isfinite(d) && d == trunc(d) && fabs(d) <= JSON_MAX_SAFE_INT) {
+            int64_t v = (int64_t)d;
+            if (v >= min && v <= max) {
+                *out = v;
+                return 0;
+            }
+        }
+    }
+    snprintf(msg, sizeof(msg), "must be an integer between %" PRId64 " and %" PRId64, min, max);
+    json_check_fail(chk, name, msg);
+    return ERR_INVALID;
+}
+
+int json_req_int(json_check_t *chk, const cJSON *obj, const char *name, int64_t min, int64_t max,
+                 int64_t *out)
+{
+    const cJSON *item = field(obj, name);
+    if (item == NULL) {
+        json_check_fail(chk, name, "is required");
+        return ERR_INVALID;
+    }
+    return check_int(chk, item, name, min, max, out);
+}
+
+int json_opt_int(json_check_t *chk, const cJSON *obj, const char *name, int64_t min, int64_t max,
+                 int64_t *out)
+{
+    const cJSON *item = field(obj, name);
+    /* null counts as absent, as it does for json_opt_string. */
+    if (item == NULL || cJSON_IsNull(item))
+        return 1;
+    return check_int(chk, item, name, min, max, out);
+}
+
+char *json_print(const cJSON *value)
+{
+    return cJSON_PrintUnformatted(value);
+}

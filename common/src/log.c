@@ -1,0 +1,304 @@
+/* log.c - structured JSON logs on stdout, one object per line.
+ *
+ * A line is built whole in a buffer and handed to stdio in one locked write, so
+ * lines from different threads never interleave. Strings are escaped here
+ * rather than through cJSON so that invalid UTF-8 (a client's path, say)
+ * becomes U+FFFD instead of making the line unparseable.
+ */
+#include "common/log.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define REQUEST_ID_MAX 128
+
+static char g_service[64] = "unknown";
+static enum log_level g_min_level = LOG_INFO;
+static pthread_once_t g_level_once = PTHREAD_ONCE_INIT;
+
+static _Thread_local char tl_request_id[REQUEST_ID_MAX + 1];
+static _Thread_local bool tl_has_request_id;
+
+static void read_level(void)
+{
+    const char *v = getenv("LOG_LEVEL");
+    if (v == NULL)
+        g_min_level = LOG_INFO;
+    else if (strcasecmp(v, "debug") == 0)
+        g_min_level = LOG_DEBUG;
+    else if (strcasecmp(v, "warn") == 0 || strcasecmp(v, "warning") == 0)
+        g_min_level = LOG_WARN;
+    else if (strcasecmp(v, "error") == 0)
+        g_min_level = LOG_ERROR;
+    else
+        g_min_level = LOG_INFO;
+}
+
+void log_init(const char *service)
+{
+    if (service != NULL)
+        snprintf(g_service, sizeof(g_service), "%s", service);
+    pthread_once(&g_level_once, read_level);
+}
+
+void log_set_request_id(const char *request_id)
+{
+    if (request_id == NULL) {
+        tl_has_request_id = false;
+        tl_request_id[0] = '\0';
+        return;
+    }
+    snprintf(tl_request_id, sizeof(tl_request_id), "%s", request_id);
+    tl_has_request_id = true;
+}
+
+const char *log_request_id(void)
+{
+    return tl_has_request_id ? tl_request_id : NULL;
+}
+
+/* A line buffer: a stack array that moves to the heap only for long lines. */
+struct line {
+    char *p;
+    size_t len, cap;
+    bool heap, failed;
+    char small[1024];
+};
+
+static void line_init(struct line *l)
+{
+    l->p = l->small;
+    l->len = 0;
+    l->cap = sizeof(l->small);
+    l->heap = false;
+    l->failed = false;
+}
+
+static bool line_reserve(struct line *l, size_t extra)
+{
+    if (l->failed)
+        return false;
+    if (l->len + extra <= l->cap)
+        return true;
+    size_t ncap = l->cap * 2;
+    while (ncap < l->len + extra)
+        ncap *= 2;
+    char *np = l->heap ? realloc(l->p, ncap) : malloc(ncap);
+    if (np == NULL) {
+        l->failed = true;
+        return false;
+    }
+    if (!l->heap)
+        memcpy(np, l->p, l->len);
+    l->p = np;
+    l->cap = ncap;
+    l->heap = true;
+    return true;
+}
+
+static void line_raw(struct line *l, const char *s, size_t n)
+{
+    if (!line_reserve(l, n))
+        return;
+    memcpy(l->p + l->len, s, n);
+    l->len += n;
+}
+
+static void line_cstr(struct line *l, const char *s)
+{
+    line_raw(l, s, strlen(s));
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* Appends s as a quoted JSON string. */
+static void line_str(struct line *l, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s);
+    line_raw(l, "\"", 1);
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = u[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            line_raw(l, esc, 2);
+            i++;
+        } else if (c == '\n') {
+            line_raw(l, "\\n", 2);
+            i++;
+        } else if (c == '\r') {
+            line_raw(l, "\\r", 2);
+            i++;
+        } else if (c == '\t') {
+            line_raw(l, "\\t", 2);
+            i++;
+        } else if (c < 0x20 || c == 0x7f) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
+            line_raw(l, esc, 6);
+            i++;
+        } else {
+            size_t k = utf8_seq(u + i, n - i);
+            if (k == 0) {
+                line_raw(l, "\\ufffd", 6);
+                i++;
+            } else {
+                line_raw(l, s + i, k);
+                i += k;
+            }
+        }
+    }
+    line_raw(l, "\"", 1);
+}
+
+static const char *level_name(enum log_level level)
+{
+    switch (level) {
+    case LOG_DEBUG:
+        return "debug";
+    case LOG_INFO:
+        return "info";
+    case LOG_WARN:
+        return "warn";
+    default:
+        return "error";
+    }
+}
+
+/* Starts a line with the fields every line has: ts, level, service, request_id. */
+static void line_begin(struct line *l, enum log_level level)
+{
+    struct timespec ts;
+    struct tm tm;
+    char tbuf[64];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(tbuf + n, sizeof(tbuf) - n, ".%03ldZ", ts.tv_nsec / 1000000);
+
+    line_init(l);
+    line_cstr(l, "{\"ts\":\"");
+    line_cstr(l, tbuf);
+    line_cstr(l, "\",\"level\":\"");
+    line_cstr(l, level_name(level));
+    line_cstr(l, "\",\"service\":");
+    line_str(l, g_service);
+    if (tl_has_request_id) {
+        line_cstr(l, ",\"request_id\":");
+        line_str(l, tl_request_id);
+    }
+}
+
+static void line_end(struct line *l)
+{
+    line_raw(l, "}\n", 2);
+    if (!l->failed) {
+        /* One locked write and a flush per line: whole lines, promptly, even to a file. */
+        flockfile(stdout);
+        fwrite_unlocked(l->p, 1, l->len, stdout);
+        fflush_unlocked(stdout);
+        funlockfile(stdout);
+    }
+    if (l->heap)
+        free(l->p);
+}
+
+static bool enabled(enum log_level level)
+{
+    pthread_once(&g_level_once, read_level);
+    return level >= g_min_level;
+}
+
+void log_emit(enum log_level level, const char *fmt, ...)
+{
+    if (!enabled(level))
+        return;
+    char small[512];
+    char *big = NULL;
+    const char *msg = small;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        msg = "(log format error)";
+    } else if ((size_t)n >= sizeof(small)) {
+        /* Too long for the stack: format again into the heap, or log it truncated. */
+        big = malloc((size_t)n + 1);
+        if (big != NULL) {
+            va_start(ap, fmt);
+            vsnprintf(big, (size_t)n + 1, fmt, ap);
+            va_end(ap);
+            msg = big;
+        }
+    }
+
+    struct line l;
+    line_begin(&l, level);
+    line_cstr(&l, ",\"msg\":");
+    line_str(&l, msg);
+    line_end(&l);
+    free(big);
+}
+
+void log_access(const char *method, const char *path, const char *route, int status, double seconds)
+{
+    if (!enabled(LOG_INFO))
+        return;
+    char num[64];
+    struct line l;
+    line_begin(&l, LOG_INFO);
+    line_cstr(&l, ",\"msg\":\"request\",\"method\":");
+    line_str(&l, method ? method : "");
+    line_cstr(&l, ",\"path\":");
+    line_str(&l, path ? path : "");
+    line_cstr(&l, ",\"route\":");
+    if (route != NULL)
+        line_str(&l, route);
+    else
+        line_cstr(&l, "null");
+    snprintf(num, sizeof(num), ",\"status\":%d,\"duration_ms\":%.3f", status, seconds * 1000.0);
+    line_cstr(&l, num);
+    line_end(&l);
+}
