@@ -346,7 +346,7 @@ cmd_up() {
 
     # Which services are built, and a port for each replica, all chosen up front so
     # every daemon can be told every peer's URLs.
-    local started=() name count role n i port
+    local started=() name count role i port
     local nports=2 # PostgreSQL, SMTP
     while read -r name count role; do
         [ -n "$name" ] || continue
@@ -438,6 +438,9 @@ cmd_up() {
             if [ "$role" != - ]; then
                 local pwvar="DBPW_$role"
                 envs+=("DATABASE_URL=postgresql://$role:${!pwvar}@127.0.0.1:$PG_PORT/store?options=-csearch_path%3D$role")
+            else
+                # No schema, no database: not even one inherited from the caller.
+                envs=(-u DATABASE_URL "${envs[@]}")
             fi
             local line
             while IFS= read -r line; do

@@ -41,17 +41,16 @@ int main(int argc, char **argv)
     const char *threads = argc > 2 ? argv[2] : "64";
     /* The settings DESIGN.md measured: without tcp_nodelay every response waits on
      * Nagle and delayed ACK; a short keep-alive timeout frees idle workers. */
-    const char *options[] = {"listening_ports",
-                             listen,
-                             "num_threads",
-                             threads,
-                             "tcp_nodelay",
-                             "1",
-                             "enable_keep_alive",
-                             "yes",
-                             "keep_alive_timeout_ms",
-                             "2000",
-                             NULL};
+    /* clang-format off */
+    const char *options[] = {
+        "listening_ports", listen,
+        "num_threads", threads,
+        "tcp_nodelay", "1",
+        "enable_keep_alive", "yes",
+        "keep_alive_timeout_ms", "2000",
+        NULL,
+    };
+    /* clang-format on */
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

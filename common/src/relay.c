@@ -1,7 +1,8 @@
 /* relay.c - the outbox relay: a thread that publishes committed outbox rows to Kafka.
  *
- * One batch is one transaction: claim up to RELAY_BATCH unsent rows with FOR UPDATE
- * SKIP LOCKED (so relays of several replicas take disjoint rows), produce them, wait
+ * One batch is one transaction: take the schema's relay lock (so only one replica
+ * publishes at a time and each aggregate's events keep their order on the topic), claim
+ * up to RELAY_BATCH unsent rows with FOR UPDATE SKIP LOCKED, produce them, wait
  * for every delivery report, mark the delivered ones sent, commit. A row whose report
  * failed stays unsent and is tried again; a row delivered but not marked (the database
  * went away before COMMIT) is published again: delivery is at least once, and
@@ -221,6 +222,17 @@ static int batch_tx(PGconn *conn, void *arg)
     int rc = 0, err;
 
     b->rows = b->sent = b->failed = b->pending = 0;
+    /* One relay per schema publishes at a time: with replicas claiming disjoint batches
+     * concurrently, two events of one aggregate could reach the topic out of order. The
+     * lock ends with the transaction; a replica that misses it tries again on the next
+     * notification or poll. */
+    res = db_query(conn, "SELECT pg_try_advisory_xact_lock(hashtext('relay:' || current_schema()))",
+                   0, NULL, &err);
+    if (!res)
+        return err;
+    if (strcmp(PQgetvalue(res, 0, 0), "t") != 0)
+        goto out;
+    PQclear(res);
     res = db_query(conn,
                    "SELECT id, topic, key, payload FROM outbox WHERE sent_at IS NULL "
                    "ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED",
