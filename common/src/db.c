@@ -1,36 +1,87 @@
-/* db.c - PostgreSQL access: a connection per thread, parameterized statements,
- * SQLSTATE mapping and transactions that retry on serialization failure or deadlock.
+/* db.c - PostgreSQL access: a bounded pool of connections, parameterized (and
+ * prepared) statements, SQLSTATE mapping and transactions that retry on
+ * serialization failure or deadlock.
  *
- * Each thread owns one connection in thread-local storage. A pthread key with a
- * destructor closes it when a thread exits without calling db_thread_close(), so
- * worker threads that come and go do not leak server sessions.
+ * A thread leases one pooled connection on its first db_conn() and keeps it until
+ * db_release(): request threads give it back after every request (the http server's
+ * request_done hook), long-lived threads (relay, consumer) keep theirs. The pool is
+ * small (DB_POOL_SIZE, default 10) because PostgreSQL pays a process per connection:
+ * 64 civetweb workers with a connection each would mean 64 backends per replica, a
+ * connection storm whenever new workers wake up, and max_connections exhausted once
+ * a few services run. Connections are opened lazily and kept; db_init() with a new
+ * connection string retires the old ones. A pthread key returns the lease of a
+ * thread that exits without releasing it.
  */
 #include "common/db.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "common/config.h"
 #include "common/errors.h"
 #include "common/log.h"
 
+/* Statements run on a pooled connection are prepared once and then executed by name:
+ * the server skips parsing and planning on every later call, a large part of a short
+ * primary-key read. Keyed by the SQL text (compared in full, since callers may build
+ * SQL in reused buffers); forgotten when the connection is remade. */
+#define DB_PREPARED_MAX 64
+#define DB_POOL_DEFAULT 10
+#define DB_POOL_WAIT_MS 5000
+
+typedef struct prepared {
+    char *sql;
+    char name[16];
+} prepared_t;
+
+typedef struct pooled {
+    PGconn *conn;
+    unsigned generation; /* the conninfo generation conn was made with */
+    bool leased;
+    prepared_t prepared[DB_PREPARED_MAX];
+    int prepared_count;
+} pooled_t;
+
 static char *g_conninfo;
+static unsigned g_generation;
+static pooled_t *g_pool;
+static int g_pool_size;
+static pthread_mutex_t g_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_pool_free = PTHREAD_COND_INITIALIZER;
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_key;
-static __thread PGconn *t_conn;
+static __thread pooled_t *t_lease;
 static __thread uint64_t t_rand;
 
-static void close_at_thread_exit(void *conn)
+static void prepared_clear(pooled_t *slot)
 {
-    PQfinish(conn);
+    for (int i = 0; i < slot->prepared_count; i++)
+        free(slot->prepared[i].sql);
+    slot->prepared_count = 0;
+}
+
+static void slot_close(pooled_t *slot)
+{
+    prepared_clear(slot);
+    PQfinish(slot->conn);
+    slot->conn = NULL;
+}
+
+static void release_at_thread_exit(void *slot)
+{
+    t_lease = slot;
+    db_release();
 }
 
 static void make_key(void)
 {
-    if (pthread_key_create(&g_key, close_at_thread_exit) != 0)
-        log_error("db: pthread_key_create failed; connections close only explicitly");
+    if (pthread_key_create(&g_key, release_at_thread_exit) != 0)
+        log_error("db: pthread_key_create failed; leases return only explicitly");
 }
 
 int db_init(const char *conninfo)
@@ -42,10 +93,22 @@ int db_init(const char *conninfo)
     copy = strdup(conninfo);
     if (!copy)
         return ERR_INTERNAL;
+    pthread_once(&g_key_once, make_key);
+    pthread_mutex_lock(&g_pool_lock);
+    if (!g_pool) {
+        long size = config_long("DB_POOL_SIZE", DB_POOL_DEFAULT);
+        g_pool_size = size < 2 ? 2 : size > 1000 ? 1000 : (int)size;
+        g_pool = calloc((size_t)g_pool_size, sizeof *g_pool);
+    }
     free(g_conninfo);
     g_conninfo = copy;
-    pthread_once(&g_key_once, make_key);
-    return 0;
+    /* Connections made with the old string are remade on their next lease. */
+    g_generation++;
+    for (int i = 0; g_pool && i < g_pool_size; i++)
+        if (!g_pool[i].leased && g_pool[i].conn)
+            slot_close(&g_pool[i]);
+    pthread_mutex_unlock(&g_pool_lock);
+    return g_pool ? 0 : ERR_INTERNAL;
 }
 
 /* Server notices ("relation already exists, skipping") would go to stderr as bare
@@ -90,27 +153,85 @@ PGconn *db_connect_new(void)
     return connect_now();
 }
 
+/* Takes a free slot, waiting up to DB_POOL_WAIT_MS for one. Idle slots that already
+ * hold a connection are preferred, so the pool opens connections only as needed. */
+static pooled_t *lease_slot(void)
+{
+    struct timespec deadline;
+    pooled_t *slot = NULL;
+
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += DB_POOL_WAIT_MS / 1000;
+    pthread_mutex_lock(&g_pool_lock);
+    while (g_pool && !slot) {
+        for (int i = 0; i < g_pool_size; i++) {
+            if (g_pool[i].leased)
+                continue;
+            if (!slot || (!slot->conn && g_pool[i].conn))
+                slot = &g_pool[i];
+        }
+        if (slot) {
+            slot->leased = true;
+            break;
+        }
+        if (pthread_cond_timedwait(&g_pool_free, &g_pool_lock, &deadline) == ETIMEDOUT) {
+            log_error("db: all %d pooled connections busy for %d ms", g_pool_size, DB_POOL_WAIT_MS);
+            break;
+        }
+    }
+    unsigned generation = g_generation;
+    pthread_mutex_unlock(&g_pool_lock);
+    if (slot && slot->conn && slot->generation != generation)
+        slot_close(slot);
+    if (slot)
+        slot->generation = generation;
+    return slot;
+}
+
 PGconn *db_conn(void)
 {
-    if (t_conn && PQstatus(t_conn) == CONNECTION_OK)
-        return t_conn;
-    if (t_conn) {
-        log_warn("db: connection lost, reconnecting");
-        db_thread_close();
+    if (!g_pool) {
+        log_error("db: db_init() was not called");
+        return NULL;
     }
-    t_conn = connect_now();
-    if (t_conn)
-        pthread_setspecific(g_key, t_conn);
-    return t_conn;
+    if (!t_lease) {
+        t_lease = lease_slot();
+        if (!t_lease)
+            return NULL;
+        pthread_setspecific(g_key, t_lease);
+    }
+    if (t_lease->conn && PQstatus(t_lease->conn) == CONNECTION_OK)
+        return t_lease->conn;
+    if (t_lease->conn) {
+        log_warn("db: connection lost, reconnecting");
+        slot_close(t_lease);
+    }
+    t_lease->conn = connect_now();
+    return t_lease->conn;
+}
+
+void db_release(void)
+{
+    pooled_t *slot = t_lease;
+
+    if (!slot)
+        return;
+    t_lease = NULL;
+    pthread_setspecific(g_key, NULL);
+    /* A lease never hands an open transaction to the next thread. */
+    if (slot->conn && PQtransactionStatus(slot->conn) != PQTRANS_IDLE) {
+        log_warn("db: connection released inside a transaction; closing it");
+        slot_close(slot);
+    }
+    pthread_mutex_lock(&g_pool_lock);
+    slot->leased = false;
+    pthread_cond_signal(&g_pool_free);
+    pthread_mutex_unlock(&g_pool_lock);
 }
 
 void db_thread_close(void)
 {
-    if (!t_conn)
-        return;
-    pthread_setspecific(g_key, NULL);
-    PQfinish(t_conn);
-    t_conn = NULL;
+    db_release();
 }
 
 bool db_ping(void)
@@ -172,6 +293,55 @@ static void log_failure(const PGresult *res, PGconn *conn, const char *sql, int 
                  msg, constraint ? constraint : "-", sql_len > 120 ? 120 : sql_len, sql);
 }
 
+/* The index of sql among a slot's prepared statements, or -1. */
+static int prepared_find(const pooled_t *slot, const char *sql)
+{
+    for (int i = 0; i < slot->prepared_count; i++)
+        if (strcmp(slot->prepared[i].sql, sql) == 0)
+            return i;
+    return -1;
+}
+
+/* Runs a statement, prepared where possible (on this thread's leased connection, while
+ * its cache has room). A failed prepare is returned as the statement's own error, so
+ * the caller sees the real SQLSTATE. A prepared statement the server no longer has
+ * (26000) or whose plan a migration invalidated (0A000) is forgotten and the statement
+ * runs unprepared once. */
+static PGresult *exec_statement(PGconn *conn, const char *sql, int nparams,
+                                const char *const *params)
+{
+    pooled_t *slot = t_lease;
+    if (!slot || conn != slot->conn)
+        return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    int i = prepared_find(slot, sql);
+    if (i < 0) {
+        if (slot->prepared_count == DB_PREPARED_MAX)
+            return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+        prepared_t *p = &slot->prepared[slot->prepared_count];
+        snprintf(p->name, sizeof p->name, "s%d", slot->prepared_count);
+        PGresult *prep = PQprepare(conn, p->name, sql, nparams, NULL);
+        if (PQresultStatus(prep) != PGRES_COMMAND_OK)
+            return prep;
+        PQclear(prep);
+        if ((p->sql = strdup(sql)) == NULL) {
+            PQclear(PQexec(conn, "DEALLOCATE ALL"));
+            prepared_clear(slot);
+            return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+        }
+        i = slot->prepared_count++;
+    }
+    PGresult *res = PQexecPrepared(conn, slot->prepared[i].name, nparams, params, NULL, NULL, 0);
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    if (state != NULL && (!strcmp(state, "26000") || !strcmp(state, "0A000")) &&
+        PQtransactionStatus(conn) == PQTRANS_IDLE) {
+        PQclear(res);
+        PQclear(PQexec(conn, "DEALLOCATE ALL"));
+        prepared_clear(slot);
+        res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    }
+    return res;
+}
+
 PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params, int *err)
 {
     PGresult *res;
@@ -185,7 +355,7 @@ PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const
             *err = ERR_UNAVAILABLE;
         return NULL;
     }
-    res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    res = exec_statement(conn, sql, nparams, params);
     st = PQresultStatus(res);
     if (res && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK))
         return res;

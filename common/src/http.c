@@ -838,6 +838,8 @@ static int on_request(struct mg_connection *conn)
     metrics_observe(http_method(&req), req.route ? req.route : "unmatched", req.status, secs);
     log_access(http_method(&req), req.path, req.route, req.status, secs);
     log_set_request_id(NULL);
+    if (srv->opts.request_done != NULL)
+        srv->opts.request_done();
 
     if (req.scratch != small)
         free(req.scratch);

@@ -193,7 +193,10 @@ int main(void)
         .route_count = route_count,
         .ready = ready,
         .metrics_extra = metrics_extra,
+        .request_done = db_release,
     };
+    /* The main thread's lease (migrations, the admin seed) goes back to the workers. */
+    db_release();
     server = http_server_start(&opts);
     if (server == NULL)
         goto out;

@@ -1,9 +1,13 @@
-/* db.h - PostgreSQL access: one connection per thread, transactions with bounded
- * retry, parameterized queries only, SQLSTATE mapping, and the migration runner.
+/* db.h - PostgreSQL access: a bounded connection pool, transactions with bounded
+ * retry, parameterized (prepared) queries only, SQLSTATE mapping, and the migration
+ * runner.
  *
- * Threads: db_conn() hands each thread its own connection (thread-local), made on
- * first use and remade when it has gone bad, so civetweb workers, the relay and the
- * consumer never share one. db_init() must run before any thread calls in.
+ * Threads: db_conn() leases one pooled connection to the calling thread, made on
+ * first use and remade when it has gone bad; the thread keeps it until db_release(),
+ * so a connection is never shared by two threads at once. HTTP workers release after
+ * every request (set http_server_opts.request_done = db_release); the relay and the
+ * consumer keep theirs. The pool holds DB_POOL_SIZE connections (default 10).
+ * db_init() must run before any thread calls in.
  */
 #ifndef COMMON_DB_H
 #define COMMON_DB_H
@@ -13,18 +17,24 @@
 
 #define DB_TX_MAX_ATTEMPTS 5
 
-/* Remembers the connection string (a libpq URI or key=value string). Call once. */
+/* Remembers the connection string (a libpq URI or key=value string) and sizes the
+ * pool from DB_POOL_SIZE. Called again, it retires connections made with the old string. */
 int db_init(const char *conninfo);
 
-/* This thread's connection, connecting or reconnecting as needed; NULL when the
- * server cannot be reached. The connection belongs to the thread: do not close it. */
+/* This thread's leased connection, leasing, connecting or reconnecting as needed;
+ * NULL when the server cannot be reached or every pooled connection stayed busy for
+ * 5 s. The connection belongs to the pool: do not close it. */
 PGconn *db_conn(void);
 
-/* A new connection of the caller's own, outside the per-thread one (e.g. for LISTEN).
+/* Returns this thread's lease to the pool (no-op without one). An open transaction
+ * is never handed on: such a connection is closed instead. */
+void db_release(void);
+
+/* A new connection of the caller's own, outside the pool (e.g. for LISTEN).
  * NULL when the server cannot be reached. Caller PQfinish()es it. */
 PGconn *db_connect_new(void);
 
-/* Closes this thread's connection (call at thread exit). */
+/* Same as db_release(); for threads that are about to exit. */
 void db_thread_close(void);
 
 /* True when this thread can reach the database (SELECT 1). */

@@ -45,6 +45,7 @@ typedef struct http_server_opts {
     http_handler_fn fallback;     /* called when no route matches; NULL answers 404/405 */
     bool (*ready)(void);          /* /readyz check (database, Kafka); NULL means always ready */
     void (*metrics_extra)(char **buf, size_t *len, size_t *cap); /* appends to /metrics; may be NULL */
+    void (*request_done)(void);   /* runs on the worker after each reply (db_release); may be NULL */
 } http_server_opts_t;
 
 typedef struct http_server http_server_t;
