@@ -32,8 +32,8 @@ static int setup(void **state)
     id_uuid(uuid);
     snprintf(g_schema, sizeof g_schema, "it_db_%.8s", uuid);
     const char *url = stack_get("DATABASE_URL");
-    snprintf(g_conninfo, sizeof g_conninfo, "%s%coptions=-csearch_path%%3D%s", url,
-             strchr(url, '?') ? '&' : '?', g_schema);
+    snprintf(g_conninfo, sizeof g_conninfo, "%s%coptions=-csearch_path%%3D%s&application_name=%s",
+             url, strchr(url, '?') ? '&' : '?', g_schema, g_schema);
     PGconn *su = t_db();
     snprintf(sql, sizeof sql, "CREATE SCHEMA %s", g_schema);
     free(t_sql_value(su, sql, 0, NULL));
@@ -243,6 +243,64 @@ static void test_db_tx_survives_lost_connection(void **state)
     assert_true(db_ping());
 }
 
+#define POOL_THREADS 30
+#define POOL_ROUNDS  20
+
+static int insert_note(PGconn *conn, void *arg)
+{
+    const char *params[] = {arg};
+    return db_exec(conn, "INSERT INTO notes (body) VALUES ($1)", 1, params);
+}
+
+/* Each thread runs transactions and gives its lease back after each, as a request
+ * thread does; far more threads than pooled connections all get their turn. */
+static void *pool_worker(void *arg)
+{
+    int id = (int)(intptr_t)arg;
+    for (int i = 0; i < POOL_ROUNDS; i++) {
+        char body[64];
+        snprintf(body, sizeof body, "pool-%d-%d", id, i);
+        if (db_tx(insert_note, body) != 0)
+            return (void *)1;
+        db_release();
+    }
+    return NULL;
+}
+
+static void test_db_pool_serves_more_threads_than_connections(void **state)
+{
+    (void)state;
+    db_release();
+    pthread_t threads[POOL_THREADS];
+    for (int i = 0; i < POOL_THREADS; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, pool_worker, (void *)(intptr_t)i), 0);
+    int failures = 0;
+    for (int i = 0; i < POOL_THREADS; i++) {
+        void *rc;
+        pthread_join(threads[i], &rc);
+        failures += rc != NULL;
+    }
+    assert_int_equal(failures, 0);
+
+    int err;
+    PGresult *res =
+        db_query(db_conn(), "SELECT count(*) FROM notes WHERE body LIKE 'pool-%'", 0, NULL, &err);
+    assert_non_null(res);
+    assert_int_equal(atoi(PQgetvalue(res, 0, 0)), POOL_THREADS * POOL_ROUNDS);
+    PQclear(res);
+
+    /* No more server sessions on this schema than the pool holds (default 10). */
+    PGconn *su = t_db();
+    const char *params[] = {g_schema};
+    char *sessions = t_sql_value(
+        su, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", 1, params);
+    assert_non_null(sessions);
+    assert_true(atoi(sessions) >= 1);
+    assert_true(atoi(sessions) <= 10);
+    free(sessions);
+    PQfinish(su);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_db_query_stores_hostile_input_verbatim),
         cmocka_unit_test(test_db_tx_rejects_unknown_isolation),
         cmocka_unit_test(test_db_tx_survives_lost_connection),
+        cmocka_unit_test(test_db_pool_serves_more_threads_than_connections),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
