@@ -107,6 +107,14 @@ out:
     return rc;
 }
 
+bool auth_has_public_key(void)
+{
+    pthread_rwlock_rdlock(&key_lock);
+    bool loaded = public_key != NULL;
+    pthread_rwlock_unlock(&key_lock);
+    return loaded;
+}
+
 int auth_init(void)
 {
     if (sodium_init() < 0)

@@ -28,6 +28,9 @@ int auth_init(void);
 /* Sets the public key from PEM text directly (tests, identity itself). */
 int auth_set_public_key(const char *pem);
 
+/* True once a public key is loaded (by auth_init or auth_set_public_key). */
+bool auth_has_public_key(void);
+
 /* Verifies "Bearer <jwt>": signature, algorithm RS256 only, issuer, audience, expiry.
  * 0 with *out filled, or ERR_UNAUTHORIZED. */
 int auth_verify_bearer(const char *authorization, auth_principal_t *out);
