@@ -26,6 +26,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/text.h"
 
 #define REQUEST_ID_MAX   128
 #define SMALL_BODY_LIMIT (64 * 1024) /* bodies up to this size go out in the header's write */
@@ -251,57 +252,6 @@ bool http_replied(const http_req_t *req)
 
 /* ---- writing responses ------------------------------------------------------------------ */
 
-/* A growable buffer for a response head: on the stack unless it is unusually long. */
-struct buf {
-    char *p;
-    size_t len, cap;
-    bool heap, failed;
-    char small[2048];
-};
-
-static void buf_init(struct buf *b)
-{
-    b->p = b->small;
-    b->len = 0;
-    b->cap = sizeof(b->small);
-    b->heap = false;
-    b->failed = false;
-}
-
-static void buf_add(struct buf *b, const void *data, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n > b->cap) {
-        size_t ncap = b->cap * 2;
-        while (ncap < b->len + n)
-            ncap *= 2;
-        char *np = b->heap ? realloc(b->p, ncap) : malloc(ncap);
-        if (np == NULL) {
-            b->failed = true;
-            return;
-        }
-        if (!b->heap)
-            memcpy(np, b->p, b->len);
-        b->p = np;
-        b->cap = ncap;
-        b->heap = true;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
-
-static void buf_free(struct buf *b)
-{
-    if (b->heap)
-        free(b->p);
-}
-
 /* True when the comma-separated header value lists token (case-insensitive). */
 static bool header_has_token(const char *value, const char *token)
 {
@@ -346,7 +296,7 @@ static bool reserved_header(const char *name, size_t n)
     return false;
 }
 
-static void add_extra_headers(struct buf *b, const char *extra)
+static void add_extra_headers(strbuf_t *b, const char *extra)
 {
     const char *p = extra;
     while (p != NULL && *p != '\0') {
@@ -354,8 +304,8 @@ static void add_extra_headers(struct buf *b, const char *extra)
         size_t len = eol ? (size_t)(eol - p) : strlen(p);
         const char *colon = memchr(p, ':', len);
         if (colon != NULL && colon > p && !reserved_header(p, (size_t)(colon - p))) {
-            buf_add(b, p, len);
-            buf_str(b, "\r\n");
+            strbuf_add(b, p, len);
+            strbuf_str(b, "\r\n");
         }
         if (eol == NULL)
             break;
@@ -400,24 +350,25 @@ static void send_response(http_req_t *req, int status, const char *content_type,
     gmtime_r(&now, &tm);
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
 
-    struct buf b;
-    buf_init(&b);
+    char head[2048];
+    strbuf_t b;
+    strbuf_init(&b, head, sizeof head);
     snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Length: %zu\r\n", status,
              mg_get_response_code_text(req->conn, status), date, len);
-    buf_str(&b, line);
+    strbuf_str(&b, line);
     if (content_type != NULL) {
-        buf_str(&b, "Content-Type: ");
-        buf_str(&b, content_type);
-        buf_str(&b, "\r\n");
+        strbuf_str(&b, "Content-Type: ");
+        strbuf_str(&b, content_type);
+        strbuf_str(&b, "\r\n");
     }
-    buf_str(&b, "X-Request-Id: ");
-    buf_str(&b, req->request_id);
-    buf_str(&b, keep ? "\r\nConnection: keep-alive\r\n" : "\r\nConnection: close\r\n");
+    strbuf_str(&b, "X-Request-Id: ");
+    strbuf_str(&b, req->request_id);
+    strbuf_str(&b, keep ? "\r\nConnection: keep-alive\r\n" : "\r\nConnection: close\r\n");
     add_extra_headers(&b, extra_headers);
-    buf_str(&b, "\r\n");
+    strbuf_str(&b, "\r\n");
     bool together = len <= SMALL_BODY_LIMIT;
     if (together && len > 0)
-        buf_add(&b, body, len);
+        strbuf_add(&b, body, len);
 
     if (b.failed) {
         log_error("out of memory writing a %d response", status);
@@ -428,7 +379,7 @@ static void send_response(http_req_t *req, int status, const char *content_type,
         log_debug("client went away before the %d response was written", status);
         mg_disable_connection_keep_alive(req->conn);
     }
-    buf_free(&b);
+    strbuf_free(&b);
 }
 
 void http_reply_raw(http_req_t *req, int status, const char *content_type,

@@ -16,6 +16,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/text.h"
+
 #define REQUEST_ID_MAX 128
 
 static char g_service[64] = "unknown";
@@ -63,133 +65,45 @@ const char *log_request_id(void)
     return tl_has_request_id ? tl_request_id : NULL;
 }
 
-/* A line buffer: a stack array that moves to the heap only for long lines. */
-struct line {
-    char *p;
-    size_t len, cap;
-    bool heap, failed;
-    char small[1024];
-};
-
-static void line_init(struct line *l)
-{
-    l->p = l->small;
-    l->len = 0;
-    l->cap = sizeof(l->small);
-    l->heap = false;
-    l->failed = false;
-}
-
-static bool line_reserve(struct line *l, size_t extra)
-{
-    if (l->failed)
-        return false;
-    if (l->len + extra <= l->cap)
-        return true;
-    size_t ncap = l->cap * 2;
-    while (ncap < l->len + extra)
-        ncap *= 2;
-    char *np = l->heap ? realloc(l->p, ncap) : malloc(ncap);
-    if (np == NULL) {
-        l->failed = true;
-        return false;
-    }
-    if (!l->heap)
-        memcpy(np, l->p, l->len);
-    l->p = np;
-    l->cap = ncap;
-    l->heap = true;
-    return true;
-}
-
-static void line_raw(struct line *l, const char *s, size_t n)
-{
-    if (!line_reserve(l, n))
-        return;
-    memcpy(l->p + l->len, s, n);
-    l->len += n;
-}
-
-static void line_cstr(struct line *l, const char *s)
-{
-    line_raw(l, s, strlen(s));
-}
-
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    unsigned min;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 /* Appends s as a quoted JSON string. */
-static void line_str(struct line *l, const char *s)
+static void line_str(strbuf_t *l, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *u = (const unsigned char *)s;
     size_t n = strlen(s);
-    line_raw(l, "\"", 1);
+    strbuf_add(l, "\"", 1);
     size_t i = 0;
     while (i < n) {
         unsigned char c = u[i];
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
-            line_raw(l, esc, 2);
+            strbuf_add(l, esc, 2);
             i++;
         } else if (c == '\n') {
-            line_raw(l, "\\n", 2);
+            strbuf_add(l, "\\n", 2);
             i++;
         } else if (c == '\r') {
-            line_raw(l, "\\r", 2);
+            strbuf_add(l, "\\r", 2);
             i++;
         } else if (c == '\t') {
-            line_raw(l, "\\t", 2);
+            strbuf_add(l, "\\t", 2);
             i++;
         } else if (c < 0x20 || c == 0x7f) {
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf]};
-            line_raw(l, esc, 6);
+            strbuf_add(l, esc, 6);
             i++;
         } else {
             size_t k = utf8_seq(u + i, n - i);
             if (k == 0) {
-                line_raw(l, "\\ufffd", 6);
+                strbuf_add(l, "\\ufffd", 6);
                 i++;
             } else {
-                line_raw(l, s + i, k);
+                strbuf_add(l, s + i, k);
                 i += k;
             }
         }
     }
-    line_raw(l, "\"", 1);
+    strbuf_add(l, "\"", 1);
 }
 
 static const char *level_name(enum log_level level)
@@ -207,7 +121,7 @@ static const char *level_name(enum log_level level)
 }
 
 /* Starts a line with the fields every line has: ts, level, service, request_id. */
-static void line_begin(struct line *l, enum log_level level)
+static void line_begin(strbuf_t *l, char *storage, size_t cap, enum log_level level)
 {
     struct timespec ts;
     struct tm tm;
@@ -217,22 +131,22 @@ static void line_begin(struct line *l, enum log_level level)
     size_t n = strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(tbuf + n, sizeof(tbuf) - n, ".%03ldZ", ts.tv_nsec / 1000000);
 
-    line_init(l);
-    line_cstr(l, "{\"ts\":\"");
-    line_cstr(l, tbuf);
-    line_cstr(l, "\",\"level\":\"");
-    line_cstr(l, level_name(level));
-    line_cstr(l, "\",\"service\":");
+    strbuf_init(l, storage, cap);
+    strbuf_str(l, "{\"ts\":\"");
+    strbuf_str(l, tbuf);
+    strbuf_str(l, "\",\"level\":\"");
+    strbuf_str(l, level_name(level));
+    strbuf_str(l, "\",\"service\":");
     line_str(l, g_service);
     if (tl_has_request_id) {
-        line_cstr(l, ",\"request_id\":");
+        strbuf_str(l, ",\"request_id\":");
         line_str(l, tl_request_id);
     }
 }
 
-static void line_end(struct line *l)
+static void line_end(strbuf_t *l)
 {
-    line_raw(l, "}\n", 2);
+    strbuf_add(l, "}\n", 2);
     if (!l->failed) {
         /* One locked write and a flush per line: whole lines, promptly, even to a file. */
         flockfile(stdout);
@@ -240,8 +154,7 @@ static void line_end(struct line *l)
         fflush_unlocked(stdout);
         funlockfile(stdout);
     }
-    if (l->heap)
-        free(l->p);
+    strbuf_free(l);
 }
 
 static bool enabled(enum log_level level)
@@ -274,9 +187,10 @@ void log_emit(enum log_level level, const char *fmt, ...)
         }
     }
 
-    struct line l;
-    line_begin(&l, level);
-    line_cstr(&l, ",\"msg\":");
+    char storage[1024];
+    strbuf_t l;
+    line_begin(&l, storage, sizeof storage, level);
+    strbuf_str(&l, ",\"msg\":");
     line_str(&l, msg);
     line_end(&l);
     free(big);
@@ -287,18 +201,19 @@ void log_access(const char *method, const char *path, const char *route, int sta
     if (!enabled(LOG_INFO))
         return;
     char num[64];
-    struct line l;
-    line_begin(&l, LOG_INFO);
-    line_cstr(&l, ",\"msg\":\"request\",\"method\":");
+    char storage[1024];
+    strbuf_t l;
+    line_begin(&l, storage, sizeof storage, LOG_INFO);
+    strbuf_str(&l, ",\"msg\":\"request\",\"method\":");
     line_str(&l, method ? method : "");
-    line_cstr(&l, ",\"path\":");
+    strbuf_str(&l, ",\"path\":");
     line_str(&l, path ? path : "");
-    line_cstr(&l, ",\"route\":");
+    strbuf_str(&l, ",\"route\":");
     if (route != NULL)
         line_str(&l, route);
     else
-        line_cstr(&l, "null");
+        strbuf_str(&l, "null");
     snprintf(num, sizeof(num), ",\"status\":%d,\"duration_ms\":%.3f", status, seconds * 1000.0);
-    line_cstr(&l, num);
+    strbuf_str(&l, num);
     line_end(&l);
 }
