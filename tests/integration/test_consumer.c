@@ -86,15 +86,7 @@ static char *envelope(const char *type, char subject[ID_UUID_LEN], char id[ID_UU
 
 static long count_sql(const char *fmt, const char *param)
 {
-    char sql[512];
-    snprintf(sql, sizeof sql, fmt, g_schema);
-    const char *params[1] = {param};
-    PGconn *su = t_db();
-    char *v = t_sql_value(su, sql, param ? 1 : 0, params);
-    PQfinish(su);
-    long n = v ? atol(v) : -1;
-    free(v);
-    return n;
+    return t_schema_count(fmt, g_schema, param);
 }
 
 static bool effect_seen(void *subject)
@@ -116,23 +108,17 @@ static bool stats_reached(void *arg)
 
 static int setup(void **state)
 {
-    char uuid[ID_UUID_LEN], sql[256], conninfo[2048], subject[ID_UUID_LEN], id[ID_UUID_LEN];
+    char sql[256], conninfo[2048], subject[ID_UUID_LEN], id[ID_UUID_LEN];
     (void)state;
     stack_load();
     log_init("it-consumer");
     events_init("it-consumer");
-    id_uuid(uuid);
-    snprintf(g_schema, sizeof g_schema, "it_consumer_%.8s", uuid);
-    snprintf(g_topic, sizeof g_topic, "it.consumer.%.8s", uuid);
+    t_schema_create("it_consumer", g_schema, conninfo);
+    snprintf(g_topic, sizeof g_topic, "it.consumer.%s", g_schema + strlen("it_consumer_"));
     snprintf(g_dlq, sizeof g_dlq, "%s.dlq", g_topic);
     for (int i = 0; i < 3; i++)
         g_routes[i].topic = g_topic;
-    const char *url = stack_get("DATABASE_URL");
-    snprintf(conninfo, sizeof conninfo, "%s%coptions=-csearch_path%%3D%s", url,
-             strchr(url, '?') ? '&' : '?', g_schema);
     PGconn *su = t_db();
-    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", g_schema);
-    free(t_sql_value(su, sql, 0, NULL));
     snprintf(sql, sizeof sql, "CREATE TABLE %s.effects (subject text NOT NULL, kind text)",
              g_schema);
     free(t_sql_value(su, sql, 0, NULL));
@@ -154,14 +140,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char sql[128];
     (void)state;
     consumer_stop(g_consumer);
     db_thread_close();
-    PGconn *su = t_db();
-    snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", g_schema);
-    free(t_sql_value(su, sql, 0, NULL));
-    PQfinish(su);
+    t_schema_drop(g_schema);
     return 0;
 }
 

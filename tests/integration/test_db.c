@@ -25,18 +25,12 @@ static char g_conninfo[2048];
  * search_path, as a service's DATABASE_URL does. */
 static int setup(void **state)
 {
-    char uuid[ID_UUID_LEN], sql[256];
+    char sql[256];
     (void)state;
     stack_load();
     log_init("it-db");
-    id_uuid(uuid);
-    snprintf(g_schema, sizeof g_schema, "it_db_%.8s", uuid);
-    const char *url = stack_get("DATABASE_URL");
-    snprintf(g_conninfo, sizeof g_conninfo, "%s%coptions=-csearch_path%%3D%s&application_name=%s",
-             url, strchr(url, '?') ? '&' : '?', g_schema, g_schema);
+    t_schema_create("it_db", g_schema, g_conninfo);
     PGconn *su = t_db();
-    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", g_schema);
-    free(t_sql_value(su, sql, 0, NULL));
     snprintf(sql, sizeof sql, "CREATE TABLE %s.acct (id serial PRIMARY KEY, v int NOT NULL)",
              g_schema);
     free(t_sql_value(su, sql, 0, NULL));
@@ -49,13 +43,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char sql[128];
     (void)state;
     db_thread_close();
-    PGconn *su = t_db();
-    snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", g_schema);
-    free(t_sql_value(su, sql, 0, NULL));
-    PQfinish(su);
+    t_schema_drop(g_schema);
     return 0;
 }
 

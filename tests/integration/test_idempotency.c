@@ -24,19 +24,11 @@ static char g_schema[64];
 
 static int setup(void **state)
 {
-    char uuid[ID_UUID_LEN], sql[256], conninfo[2048];
+    char conninfo[2048];
     (void)state;
     stack_load();
     log_init("it-idempotency");
-    id_uuid(uuid);
-    snprintf(g_schema, sizeof g_schema, "it_idem_%.8s", uuid);
-    const char *url = stack_get("DATABASE_URL");
-    snprintf(conninfo, sizeof conninfo, "%s%coptions=-csearch_path%%3D%s", url,
-             strchr(url, '?') ? '&' : '?', g_schema);
-    PGconn *su = t_db();
-    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", g_schema);
-    free(t_sql_value(su, sql, 0, NULL));
-    PQfinish(su);
+    t_schema_create("it_idem", g_schema, conninfo);
     if (db_init(conninfo) != 0)
         return -1;
     return db_migrate(g_schema, NULL);
@@ -44,13 +36,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char sql[128];
     (void)state;
     db_thread_close();
-    PGconn *su = t_db();
-    snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", g_schema);
-    free(t_sql_value(su, sql, 0, NULL));
-    PQfinish(su);
+    t_schema_drop(g_schema);
     return 0;
 }
 

@@ -46,19 +46,12 @@ static char *value(const char *fmt)
 
 static int setup(void **state)
 {
-    char uuid[ID_UUID_LEN], sql[256], conninfo[2048];
+    char uuid[ID_UUID_LEN], conninfo[2048];
     (void)state;
     stack_load();
     log_init("it-migrate");
     id_uuid(uuid);
-    snprintf(g_schema, sizeof g_schema, "it_migrate_%.8s", uuid);
-    const char *url = stack_get("DATABASE_URL");
-    snprintf(conninfo, sizeof conninfo, "%s%coptions=-csearch_path%%3D%s", url,
-             strchr(url, '?') ? '&' : '?', g_schema);
-    PGconn *su = t_db();
-    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", g_schema);
-    free(t_sql_value(su, sql, 0, NULL));
-    PQfinish(su);
+    t_schema_create("it_migrate", g_schema, conninfo);
 
     /* Migrations are unqualified, as a service writes them. The pg_sleep widens the
      * window in which a second runner without the lock would apply 0002 again. */
@@ -82,13 +75,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[600], sql[128];
+    char cmd[600];
     (void)state;
     db_thread_close();
-    PGconn *su = t_db();
-    snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", g_schema);
-    free(t_sql_value(su, sql, 0, NULL));
-    PQfinish(su);
+    t_schema_drop(g_schema);
     snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", g_dir, g_bad_dir);
     return system(cmd) == 0 ? 0 : -1;
 }

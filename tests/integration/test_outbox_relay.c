@@ -31,21 +31,13 @@ static relay_t *g_relay;
 
 static int setup(void **state)
 {
-    char uuid[ID_UUID_LEN], sql[256], conninfo[2048];
+    char conninfo[2048];
     (void)state;
     stack_load();
     log_init("it-outbox");
     events_init("it-outbox");
-    id_uuid(uuid);
-    snprintf(g_schema, sizeof g_schema, "it_outbox_%.8s", uuid);
-    snprintf(g_topic, sizeof g_topic, "it.outbox.%.8s", uuid);
-    const char *url = stack_get("DATABASE_URL");
-    snprintf(conninfo, sizeof conninfo, "%s%coptions=-csearch_path%%3D%s", url,
-             strchr(url, '?') ? '&' : '?', g_schema);
-    PGconn *su = t_db();
-    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", g_schema);
-    free(t_sql_value(su, sql, 0, NULL));
-    PQfinish(su);
+    t_schema_create("it_outbox", g_schema, conninfo);
+    snprintf(g_topic, sizeof g_topic, "it.outbox.%s", g_schema + strlen("it_outbox_"));
     if (db_init(conninfo) != 0 || db_migrate(g_schema, NULL) != 0)
         return -1;
     g_relay = relay_start(stack_get("KAFKA_BROKERS"));
@@ -54,16 +46,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char sql[128];
     (void)state;
     /* Whatever happened, leave the shared broker up. */
     kill((pid_t)atol(stack_get("DEVBROKER_PID")), SIGUSR2);
     relay_stop(g_relay);
     db_thread_close();
-    PGconn *su = t_db();
-    snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", g_schema);
-    free(t_sql_value(su, sql, 0, NULL));
-    PQfinish(su);
+    t_schema_drop(g_schema);
     return 0;
 }
 
@@ -98,15 +86,7 @@ static int put(const char *type, int count, char (*subjects)[ID_UUID_LEN], int f
 
 static long count_sql(const char *fmt, const char *param)
 {
-    char sql[512];
-    snprintf(sql, sizeof sql, fmt, g_schema);
-    const char *params[1] = {param};
-    PGconn *su = t_db();
-    char *v = t_sql_value(su, sql, param ? 1 : 0, params);
-    PQfinish(su);
-    long n = v ? atol(v) : -1;
-    free(v);
-    return n;
+    return t_schema_count(fmt, g_schema, param);
 }
 
 static bool all_sent(void *arg)

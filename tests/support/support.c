@@ -186,6 +186,13 @@ bool t_wait_until(bool (*cond)(void *arg), void *arg, int timeout_ms)
     return cond(arg);
 }
 
+/* DROP ... CASCADE lists every dropped object as a notice; tests need not see them. */
+static void quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 PGconn *t_db(void)
 {
     PGconn *conn = PQconnectdb(stack_get("DATABASE_URL"));
@@ -283,6 +290,47 @@ int t_topic_count(const char *topic, const char *type, const char *subject)
     }
     cJSON_Delete(all);
     return count;
+}
+
+void t_schema_create(const char *prefix, char *schema, char *conninfo)
+{
+    char sql[256];
+    unsigned char rnd[4];
+    FILE *urandom = fopen("/dev/urandom", "rb");
+    if (urandom == NULL || fread(rnd, 1, sizeof rnd, urandom) != sizeof rnd)
+        die("cannot read /dev/urandom");
+    fclose(urandom);
+    snprintf(schema, 64, "%s_%02x%02x%02x%02x", prefix, rnd[0], rnd[1], rnd[2], rnd[3]);
+    const char *url = stack_get("DATABASE_URL");
+    snprintf(conninfo, 2048, "%s%coptions=-csearch_path%%3D%s&application_name=%s", url,
+             strchr(url, '?') ? '&' : '?', schema, schema);
+    PGconn *su = t_db();
+    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", schema);
+    free(t_sql_value(su, sql, 0, NULL));
+    PQfinish(su);
+}
+
+void t_schema_drop(const char *schema)
+{
+    char sql[128];
+    PGconn *su = t_db();
+    PQsetNoticeProcessor(su, quiet_notice, NULL);
+    snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", schema);
+    free(t_sql_value(su, sql, 0, NULL));
+    PQfinish(su);
+}
+
+long t_schema_count(const char *sql_fmt, const char *schema, const char *param)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql, sql_fmt, schema);
+    const char *params[1] = {param};
+    PGconn *su = t_db();
+    char *v = t_sql_value(su, sql, param != NULL ? 1 : 0, params);
+    PQfinish(su);
+    long n = v != NULL ? atol(v) : -1;
+    free(v);
+    return n;
 }
 
 void t_unique_email(char *buf, size_t len, const char *prefix)

@@ -57,6 +57,18 @@ cJSON *t_topic_read_all(const char *topic);
 /* Counts messages on topic whose envelope has this type and subject. */
 int t_topic_count(const char *topic, const char *type, const char *subject);
 
+/* Creates a fresh schema named "<prefix>_<8 hex>" as the superuser and writes its name
+ * to schema[64] and, to conninfo[2048], the stack's DATABASE_URL with that schema as
+ * search_path and as application_name (so its sessions can be counted). */
+void t_schema_create(const char *prefix, char *schema, char *conninfo);
+
+/* Drops a schema made by t_schema_create, with everything in it. */
+void t_schema_drop(const char *schema);
+
+/* Runs sql_fmt with the schema substituted for its one %s (and $1 = param when not
+ * NULL) as the superuser; returns the first value as a number, -1 when there is none. */
+long t_schema_count(const char *sql_fmt, const char *schema, const char *param);
+
 /* A fresh unique e-mail address for a test user. */
 void t_unique_email(char *buf, size_t len, const char *prefix);
 
