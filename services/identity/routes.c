@@ -222,6 +222,17 @@ static void handle_register(http_req_t *req)
         http_reply_json(req, 201, out);
 }
 
+/* Sends a new token pair, never cached, and wipes it from memory. */
+static void reply_session(http_req_t *req, session_t *s)
+{
+    cJSON *out = session_json(s);
+    session_clear(s);
+    if (out == NULL)
+        http_reply_err(req, ERR_INTERNAL, NULL);
+    else
+        reply_json_with(req, 200, out, "Cache-Control: no-store\r\n");
+}
+
 static void handle_login(http_req_t *req)
 {
     cJSON *body;
@@ -258,12 +269,7 @@ static void handle_login(http_req_t *req)
         reply_failure(req, rc);
         return;
     }
-    cJSON *out = session_json(&s);
-    session_clear(&s);
-    if (out == NULL)
-        http_reply_err(req, ERR_INTERNAL, NULL);
-    else
-        reply_json_with(req, 200, out, "Cache-Control: no-store\r\n");
+    reply_session(req, &s);
 }
 
 static void handle_refresh(http_req_t *req)
@@ -291,12 +297,7 @@ static void handle_refresh(http_req_t *req)
         reply_failure(req, rc);
         return;
     }
-    cJSON *out = session_json(&s);
-    session_clear(&s);
-    if (out == NULL)
-        http_reply_err(req, ERR_INTERNAL, NULL);
-    else
-        reply_json_with(req, 200, out, "Cache-Control: no-store\r\n");
+    reply_session(req, &s);
 }
 
 static void handle_logout(http_req_t *req)
