@@ -6,7 +6,10 @@
 #
 #   make up / make down   start the stack detached (.run/stack.env) / stop it
 #   make build            the release build in build/
-#   make bench            wrk through the gateway and against identity (bench/RESULTS.md)
+#   make bench            throughput, half-load latency, event latency, memory (bench/RESULTS.md)
+#   make bench-cart       GET /cart (10 lines) and POST /cart/items under wrk (bench/RESULTS-cart.md)
+#   make bench-catalog    100k products: GET /products/:id and search under wrk, EXPLAIN (bench/RESULTS-catalog.md)
+#   make bench-inventory  reservations/s and p99 on one hot SKU and over 10k SKUs (bench/RESULTS-inventory.md)
 #   make format           clang-format over the C sources
 #   make clean            remove build/ and build-test/ (stops the stack first)
 
@@ -28,11 +31,12 @@ TEST_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	$(if $(LSAN_SUPP),LSAN_OPTIONS=suppressions=$(LSAN_SUPP):print_suppressions=0) \
 	PWHASH_OPSLIMIT=1 PWHASH_MEMLIMIT=8192
 
-# The benchmark's stack: enough workers for wrk's 32 keep-alive connections on every
-# daemon (civetweb holds a worker per connection), and no rate limit on the one client.
+# The benchmark's stack: enough workers for wrk's 64 keep-alive connections (bench/run.sh
+# WRK_CONNECTIONS_HIGH) on every daemon (civetweb holds a worker per connection), and no
+# rate limit on the one client.
 BENCH_ENV := HTTP_THREADS=64 RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000
 
-.PHONY: all deps build up down run status logs test bench format clean
+.PHONY: all deps build up down run status logs test bench bench-cart bench-catalog bench-inventory format clean
 
 all: build
 
@@ -66,10 +70,28 @@ test: deps
 	$(TEST_ENV) ctest --test-dir $(TEST_BUILD_DIR) --output-on-failure
 
 bench: build
-	@if cmake --build $(BUILD_DIR) --target help | grep -q bench_hello; then \
+	@if cmake --build $(BUILD_DIR) --target help | grep bench_hello >/dev/null; then \
 		cmake --build $(BUILD_DIR) --target bench_hello -j$(JOBS); fi
 	@$(BENCH_ENV) $(STACK) up
 	$(BENCH_ENV) RUN_DIR=$(RUN_DIR) BUILD_DIR=$(BUILD_DIR) $(CURDIR)/bench/run.sh; rc=$$?; $(STACK) down; exit $$rc
+
+# Every POST /cart/items of bench/cart.sh merges one unit into an existing line, so the
+# cart may hold up to 10000 units per line during the run.
+bench-cart: build
+	@$(BENCH_ENV) CART_MAX_QUANTITY=10000 $(STACK) up
+	$(BENCH_ENV) CART_MAX_QUANTITY=10000 RUN_DIR=$(RUN_DIR) BUILD_DIR=$(BUILD_DIR) $(CURDIR)/bench/cart.sh; rc=$$?; $(STACK) down; exit $$rc
+
+# Seeds 100,000 approved products into the stack's database (plain SQL), then wrk.
+bench-catalog: build
+	cmake --build $(BUILD_DIR) --target bench_catalog_sql -j$(JOBS)
+	@$(BENCH_ENV) $(STACK) up
+	$(BENCH_ENV) RUN_DIR=$(RUN_DIR) BUILD_DIR=$(BUILD_DIR) $(CURDIR)/bench/catalog.sh; rc=$$?; $(STACK) down; exit $$rc
+
+# Seeds 10,001 SKUs into the stack's database (plain SQL), then wrk against one
+# inventory replica's POST /internal/reservations.
+bench-inventory: build
+	@$(BENCH_ENV) $(STACK) up
+	$(BENCH_ENV) RUN_DIR=$(RUN_DIR) BUILD_DIR=$(BUILD_DIR) $(CURDIR)/bench/inventory.sh; rc=$$?; $(STACK) down; exit $$rc
 
 format:
 	find common services tools tests bench -name '*.[ch]' -not -path '*/build*' -print0 2>/dev/null | \

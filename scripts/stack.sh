@@ -311,6 +311,11 @@ service_env() {
         echo "ADMIN_EMAIL=$ADMIN_EMAIL"
         echo "ADMIN_PASSWORD=$ADMIN_PASSWORD"
         ;;
+    catalog)
+        # Uploaded product images, served back through the gateway's GET /images/:name.
+        echo "IMAGE_DIR=$RUN_DIR/images"
+        echo "PUBLIC_BASE_URL=${URLS[gateway]%%,*}"
+        ;;
     notification)
         echo "SMTP_HOST=127.0.0.1"
         echo "SMTP_PORT=$SMTP_PORT"

@@ -52,6 +52,7 @@ struct http_req {
 
     bool body_read;
     int body_err;
+    bool body_drained; /* an oversized body was read and thrown away */
     char *body;
     size_t body_len;
     bool sent_continue;
@@ -319,7 +320,7 @@ static void add_extra_headers(strbuf_t *b, const char *extra)
 static bool unread_body_is_costly(const http_req_t *req)
 {
     if (req->body_read)
-        return req->body_err != 0;
+        return req->body_err != 0 && !req->body_drained;
     const char *expect = mg_get_header(req->conn, "Expect");
     const char *te = mg_get_header(req->conn, "Transfer-Encoding");
     /* A client waiting for "100 Continue" never sends the body: civetweb would wait for it
@@ -485,13 +486,37 @@ void http_reply_invalid(http_req_t *req, json_check_t *chk)
 
 /* ---- reading the body ------------------------------------------------------------------- */
 
+/* Reads and discards a declared body that is over the limit but not absurdly so. A
+ * client that is still sending (a proxy streaming an upload) would otherwise see the
+ * connection reset under it and never read our 413; past the drain limit, closing
+ * is cheaper than reading. */
+#define HTTP_DRAIN_LIMIT (16L * 1024 * 1024)
+static void drain_body(http_req_t *req, long long cl)
+{
+    const char *expect = mg_get_header(req->conn, "Expect");
+    if (cl > HTTP_DRAIN_LIMIT || (expect != NULL && strcasecmp(expect, "100-continue") == 0))
+        return;
+    char sink[16384];
+    long long left = cl;
+    while (left > 0) {
+        int n =
+            mg_read(req->conn, sink, left < (long long)sizeof sink ? (size_t)left : sizeof sink);
+        if (n <= 0)
+            return;
+        left -= n;
+    }
+    req->body_drained = true;
+}
+
 static int read_body(http_req_t *req)
 {
     size_t max = req->srv->max_body;
     long long cl = req->ri->content_length;
-    /* Refuse by the declared length before reading a byte of it. */
-    if (cl > (long long)max)
+    /* Refuse by the declared length before keeping a byte of it. */
+    if (cl > (long long)max) {
+        drain_body(req, cl);
         return ERR_TOO_LARGE;
+    }
 
     const char *expect = mg_get_header(req->conn, "Expect");
     if (expect != NULL && strcasecmp(expect, "100-continue") == 0 && !req->sent_continue) {

@@ -2,11 +2,14 @@
  *
  * The handle is kept for the thread's life and only curl_easy_reset() between
  * requests: reset clears the options but keeps the connection cache, so calls to
- * the same peer reuse a kept-alive connection without any locking.
+ * the same peer reuse a kept-alive connection without any locking. A thread-specific
+ * key's destructor frees the handle when its thread exits (e.g. an HTTP worker that
+ * called a peer), so no thread has to remember hc_thread_cleanup().
  */
 #include "common/httpclient.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,21 @@
 #define HC_DEFAULT_MAX_RESPONSE (8 * 1024 * 1024)
 
 static _Thread_local CURL *thread_handle;
+static pthread_key_t handle_key;
+static pthread_once_t handle_key_once = PTHREAD_ONCE_INIT;
+static bool handle_key_ok;
+
+/* Runs at the exit of a thread that made a handle (the key's value is the handle). */
+static void handle_at_thread_exit(void *h)
+{
+    curl_easy_cleanup(h);
+    thread_handle = NULL;
+}
+
+static void handle_key_create(void)
+{
+    handle_key_ok = pthread_key_create(&handle_key, handle_at_thread_exit) == 0;
+}
 
 typedef struct buf {
     char *data;
@@ -82,10 +100,14 @@ int hc_global_init(void)
 
 static CURL *handle(void)
 {
-    if (thread_handle == NULL)
-        thread_handle = curl_easy_init();
-    else
+    if (thread_handle != NULL) {
         curl_easy_reset(thread_handle);
+        return thread_handle;
+    }
+    thread_handle = curl_easy_init();
+    pthread_once(&handle_key_once, handle_key_create);
+    if (thread_handle != NULL && handle_key_ok)
+        pthread_setspecific(handle_key, thread_handle);
     return thread_handle;
 }
 
@@ -208,5 +230,7 @@ void hc_thread_cleanup(void)
     if (thread_handle != NULL) {
         curl_easy_cleanup(thread_handle);
         thread_handle = NULL;
+        if (handle_key_ok)
+            pthread_setspecific(handle_key, NULL);
     }
 }

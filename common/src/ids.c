@@ -93,3 +93,28 @@ void id_traceparent(char out[56])
     to_hex(out + 36, span, 8);
     memcpy(out + 52, "-01", 4); /* with the NUL: 55 characters and a terminator */
 }
+
+/* n lowercase hex digits at s; *zero tells whether they were all '0'. */
+static bool lower_hex_run(const char *s, size_t n, bool *zero)
+{
+    *zero = true;
+    for (size_t i = 0; i < n; i++) {
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+        if (s[i] != '0')
+            *zero = false;
+    }
+    return true;
+}
+
+bool id_is_traceparent(const char *s)
+{
+    bool zero;
+    /* 00-<32>-<16>-<2>: 2+1+32+1+16+1+2 = 55 characters. */
+    if (s == NULL || strlen(s) != 55 || s[0] != '0' || s[1] != '0' || s[2] != '-' || s[35] != '-' ||
+        s[52] != '-')
+        return false;
+    if (!lower_hex_run(s + 3, 32, &zero) || zero || !lower_hex_run(s + 36, 16, &zero) || zero)
+        return false;
+    return lower_hex_run(s + 53, 2, &zero);
+}

@@ -157,6 +157,36 @@ int json_opt_int(json_check_t *chk, const cJSON *obj, const char *name, int64_t 
     return check_int(chk, item, name, min, max, out);
 }
 
+int json_int64(const cJSON *item, int64_t *out)
+{
+    if (cJSON_IsNumber(item)) {
+        double d = item->valuedouble;
+        if (!isfinite(d) || d != trunc(d) || fabs(d) > JSON_MAX_SAFE_INT)
+            return ERR_INVALID;
+        *out = (int64_t)d;
+        return 0;
+    }
+    if (!cJSON_IsString(item) || item->valuestring == NULL)
+        return ERR_INVALID;
+    const char *s = item->valuestring;
+    bool negative = *s == '-';
+    if (negative)
+        s++;
+    if (*s == '\0' || strlen(s) > 19)
+        return ERR_INVALID;
+    uint64_t v = 0;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return ERR_INVALID;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    /* 19 digits fit in uint64_t; the sign decides which int64_t bound applies. */
+    if (v > (uint64_t)INT64_MAX + (negative ? 1u : 0u))
+        return ERR_INVALID;
+    *out = negative ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}
+
 char *json_print(const cJSON *value)
 {
     return cJSON_PrintUnformatted(value);

@@ -61,3 +61,9 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- The catalog's search forgives typos with trigram similarity (pg_trgm). Creating an
+-- extension needs the superuser (or CREATE on the database, which no service role
+-- has), so it is installed here, into the catalog's schema, where its migrations build
+-- the trigram index. IF NOT EXISTS: this file may run again.
+CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA catalog;

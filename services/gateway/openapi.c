@@ -2,10 +2,11 @@
  *
  * Operations are derived, not hand-written: path parameters from ":name"
  * segments, bearer security wherever a role is needed, a JSON request body for
- * POST/PUT/PATCH, and the error responses the gateway itself can produce (401,
- * 403, 404, 413, 429, 503, 504) referring to one error envelope schema. Request
- * and response bodies of each service are left generic until the services
- * publish their own schemas.
+ * POST/PUT/PATCH (upload routes take the raw image instead: image/jpeg, image/png or
+ * image/webp), and the error responses the gateway itself can produce (401, 403,
+ * 404, 413, 429, 503, 504) referring to one error envelope schema. Request and
+ * response bodies of each service are left generic until the services publish
+ * their own schemas.
  */
 #include "openapi.h"
 
@@ -141,21 +142,35 @@ static cJSON *operation(const gw_route_t *r)
     if (has_body(r->method)) {
         cJSON *body = cJSON_CreateObject();
         cJSON *content = cJSON_CreateObject();
-        cJSON *media = cJSON_CreateObject();
-        cJSON *schema = cJSON_CreateObject();
-        if (body == NULL || content == NULL || media == NULL || schema == NULL) {
+        if (body == NULL || content == NULL) {
             cJSON_Delete(body);
             cJSON_Delete(content);
-            cJSON_Delete(media);
-            cJSON_Delete(schema);
             goto fail;
         }
-        cJSON_AddStringToObject(schema, "type", "object");
-        cJSON_AddItemToObject(media, "schema", schema);
-        cJSON_AddItemToObject(content, r->upload ? "multipart/form-data" : "application/json",
-                              media);
         cJSON_AddItemToObject(body, "content", content);
         cJSON_AddItemToObject(op, "requestBody", body);
+        if (r->upload)
+            cJSON_AddStringToObject(body, "description",
+                                    "The raw file (not multipart); the service recognises it by "
+                                    "its bytes.");
+        /* Uploads (product images) are the raw file in the body, typed by the catalog from
+         * its bytes; everything else is a JSON object. */
+        static const char *const upload_types[] = {"image/jpeg", "image/png", "image/webp"};
+        static const char *const json_types[] = {"application/json"};
+        const char *const *types = r->upload ? upload_types : json_types;
+        size_t ntypes = r->upload ? 3 : 1;
+        for (size_t i = 0; i < ntypes; i++) {
+            cJSON *media = cJSON_CreateObject();
+            cJSON *schema = cJSON_AddObjectToObject(media, "schema");
+            if (media == NULL || schema == NULL ||
+                !cJSON_AddItemToObject(content, types[i], media)) {
+                cJSON_Delete(media);
+                goto fail;
+            }
+            cJSON_AddStringToObject(schema, "type", r->upload ? "string" : "object");
+            if (r->upload)
+                cJSON_AddStringToObject(schema, "format", "binary");
+        }
     }
 
     if (!gw_route_is_public(r)) {

@@ -80,6 +80,12 @@ static size_t buf_write(char *ptr, size_t size, size_t nmemb, void *arg)
 int t_http(const char *method, const char *url, const char *token, const char *body,
            const char *const *headers, t_resp_t *out)
 {
+    return t_http_bytes(method, url, token, body, body != NULL ? strlen(body) : 0, headers, out);
+}
+
+int t_http_bytes(const char *method, const char *url, const char *token, const void *body,
+                 size_t body_len, const char *const *headers, t_resp_t *out)
+{
     memset(out, 0, sizeof *out);
     CURL *curl = curl_easy_init();
     if (curl == NULL)
@@ -111,7 +117,7 @@ int t_http(const char *method, const char *url, const char *token, const char *b
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     if (body != NULL) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
     }
     CURLcode rc = curl_easy_perform(curl);
     if (rc == CURLE_OK)
@@ -216,7 +222,19 @@ char *t_sql_value(PGconn *conn, const char *sql, int nparams, const char *const 
 
 /* Reads a topic with a throwaway consumer that assigns every partition from the
  * beginning and stops once each partition has reported its end. */
+static cJSON *topic_read(const char *topic, bool with_keys);
+
 cJSON *t_topic_read_all(const char *topic)
+{
+    return topic_read(topic, false);
+}
+
+cJSON *t_topic_read_records(const char *topic)
+{
+    return topic_read(topic, true);
+}
+
+static cJSON *topic_read(const char *topic, bool with_keys)
 {
     char errstr[512], group[64];
     snprintf(group, sizeof group, "test-reader-%d-%lld", (int)getpid(), (long long)now_ms());
@@ -264,6 +282,17 @@ cJSON *t_topic_read_all(const char *topic)
             cJSON *v = cJSON_ParseWithLength(m->payload, m->len);
             if (v == NULL)
                 v = cJSON_CreateString("(unparseable)");
+            if (with_keys) {
+                cJSON *rec = cJSON_CreateObject();
+                char *key = m->key != NULL ? strndup(m->key, m->key_len) : NULL;
+                if (key != NULL)
+                    cJSON_AddStringToObject(rec, "key", key);
+                else
+                    cJSON_AddNullToObject(rec, "key");
+                free(key);
+                cJSON_AddItemToObject(rec, "value", v);
+                v = rec;
+            }
             cJSON_AddItemToArray(out, v);
         }
         rd_kafka_message_destroy(m);

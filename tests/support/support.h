@@ -31,6 +31,11 @@ typedef struct t_resp {
 int t_http(const char *method, const char *url, const char *token, const char *body,
            const char *const *headers, t_resp_t *out);
 
+/* t_http with a body of body_len bytes that may hold NULs (an image upload, say); the
+ * Content-Type is application/json unless headers give one. */
+int t_http_bytes(const char *method, const char *url, const char *token, const void *body,
+                 size_t body_len, const char *const *headers, t_resp_t *out);
+
 /* t_http against $GATEWAY_URL + path. */
 int t_gw(const char *method, const char *path, const char *token, const char *body, t_resp_t *out);
 
@@ -53,6 +58,9 @@ char *t_sql_value(PGconn *conn, const char *sql, int nparams, const char *const 
 /* Reads every message on topic from the beginning until the end of every partition,
  * returning a JSON array of the parsed values (unparseable ones as strings). */
 cJSON *t_topic_read_all(const char *topic);
+
+/* Like t_topic_read_all, with each message's key: [{"key": "..." or null, "value": ...}]. */
+cJSON *t_topic_read_records(const char *topic);
 
 /* Counts messages on topic whose envelope has this type and subject. */
 int t_topic_count(const char *topic, const char *type, const char *subject);

@@ -28,7 +28,8 @@ int hc_request(const char *method, const char *url, const char *const *headers,
 /* Frees a response's buffers. */
 void hc_response_free(hc_response_t *resp);
 
-/* Frees this thread's curl handle (call at thread exit). */
+/* Frees this thread's curl handle now; a thread that exits without calling it has the
+ * handle freed at its exit anyway. */
 void hc_thread_cleanup(void);
 
 #endif

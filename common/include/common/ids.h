@@ -15,4 +15,9 @@ bool id_is_uuid(const char *s);
 /* Writes a W3C traceparent ("00-<32 hex>-<16 hex>-01") with new random ids into out[56]. */
 void id_traceparent(char out[56]);
 
+/* True when s is a W3C traceparent of version 00: "00-<32 hex>-<16 hex>-<2 hex>", lowercase,
+ * neither id all zeros. Pure. Services use it before copying a caller's traceparent into
+ * an event. (Added for inventory; identity and the gateway have private copies.) */
+bool id_is_traceparent(const char *s);
+
 #endif

@@ -56,6 +56,12 @@ int json_req_int(json_check_t *chk, const cJSON *obj, const char *name, int64_t 
 int json_opt_int(json_check_t *chk, const cJSON *obj, const char *name, int64_t min, int64_t max,
                  int64_t *out);
 
+/* A proto3 JSON int64, as events' data carries it: an integral JSON number (within
+ * +-2^53) or a string of decimal digits with an optional leading '-' (proto3's canonical
+ * form). Returns 0 and *out, or ERR_INVALID for anything else. Pure. (Added for the cart
+ * service's consumers, H-cart.) */
+int json_int64(const cJSON *item, int64_t *out);
+
 /* Prints a cJSON value compactly; caller frees with free(). NULL on allocation failure. */
 char *json_print(const cJSON *value);
 

@@ -91,6 +91,23 @@ static void test_ids_traceparent_differs_each_call(void **state)
     assert_memory_not_equal(a + 36, b + 36, 16);
 }
 
+static void test_ids_is_traceparent_accepts_own_and_rejects_malformed(void **state)
+{
+    (void)state;
+    char tp[56];
+    id_traceparent(tp);
+    assert_true(id_is_traceparent(tp));
+    assert_true(id_is_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"));
+    assert_false(id_is_traceparent(NULL));
+    assert_false(id_is_traceparent(""));
+    assert_false(id_is_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));
+    assert_false(id_is_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"));
+    assert_false(id_is_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"));
+    assert_false(id_is_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    assert_false(id_is_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x"));
+    assert_false(id_is_traceparent("00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -101,6 +118,7 @@ int main(void)
         cmocka_unit_test(test_ids_is_uuid_rejects_malformed),
         cmocka_unit_test(test_ids_traceparent_has_w3c_shape),
         cmocka_unit_test(test_ids_traceparent_differs_each_call),
+        cmocka_unit_test(test_ids_is_traceparent_accepts_own_and_rejects_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -311,10 +311,48 @@ static void test_json_check_take_details_when_ok_is_empty_fields(void **state)
     cJSON_Delete(details);
 }
 
+/* proto3 JSON int64: a number or a decimal string, nothing else. */
+static void test_json_int64_accepts_number_and_decimal_string(void **state)
+{
+    (void)state;
+    cJSON *doc = cJSON_Parse("[1999, \"1999\", \"-5\", \"9223372036854775807\", "
+                             "\"-9223372036854775808\", 0]");
+    int64_t v = 0;
+    assert_int_equal(json_int64(cJSON_GetArrayItem(doc, 0), &v), 0);
+    assert_int_equal(v, 1999);
+    assert_int_equal(json_int64(cJSON_GetArrayItem(doc, 1), &v), 0);
+    assert_int_equal(v, 1999);
+    assert_int_equal(json_int64(cJSON_GetArrayItem(doc, 2), &v), 0);
+    assert_int_equal(v, -5);
+    assert_int_equal(json_int64(cJSON_GetArrayItem(doc, 3), &v), 0);
+    assert_true(v == INT64_MAX);
+    assert_int_equal(json_int64(cJSON_GetArrayItem(doc, 4), &v), 0);
+    assert_true(v == INT64_MIN);
+    assert_int_equal(json_int64(cJSON_GetArrayItem(doc, 5), &v), 0);
+    assert_int_equal(v, 0);
+    cJSON_Delete(doc);
+}
+
+static void test_json_int64_rejects_other_shapes(void **state)
+{
+    (void)state;
+    cJSON *doc = cJSON_Parse("[1.5, \"1.5\", \"\", \"-\", \" 1\", \"1e3\", "
+                             "\"9223372036854775808\", \"12345678901234567890\", true, null, "
+                             "{}, 1e300]");
+    int64_t v = 42;
+    for (int i = 0; i < cJSON_GetArraySize(doc); i++)
+        assert_int_equal(json_int64(cJSON_GetArrayItem(doc, i), &v), ERR_INVALID);
+    assert_int_equal(json_int64(NULL, &v), ERR_INVALID);
+    assert_int_equal(v, 42);
+    cJSON_Delete(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_int_accepts_integer_in_range),
+        cmocka_unit_test(test_json_int64_accepts_number_and_decimal_string),
+        cmocka_unit_test(test_json_int64_rejects_other_shapes),
         cmocka_unit_test(test_json_int_rejects_fraction),
         cmocka_unit_test(test_json_int_rejects_string),
         cmocka_unit_test(test_json_int_rejects_boolean),

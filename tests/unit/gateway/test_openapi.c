@@ -168,6 +168,29 @@ static void check_refs(const cJSON *node)
     }
 }
 
+/* Uploads take the raw image; other bodies are JSON objects. */
+static void test_openapi_body_types(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < gw_route_count; i++) {
+        const gw_route_t *r = &gw_routes[i];
+        const cJSON *content = get(get(operation_of(r), "requestBody"), "content");
+        if (content == NULL)
+            continue;
+        if (r->upload) {
+            assert_null(get(content, "application/json"));
+            assert_string_equal(
+                get(get(get(content, "image/png"), "schema"), "format")->valuestring, "binary");
+            assert_non_null(get(content, "image/jpeg"));
+            assert_non_null(get(content, "image/webp"));
+        } else {
+            assert_string_equal(
+                get(get(get(content, "application/json"), "schema"), "type")->valuestring,
+                "object");
+        }
+    }
+}
+
 static void test_openapi_refs_resolve(void **state)
 {
     (void)state;
@@ -183,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_openapi_declares_path_parameters),
         cmocka_unit_test(test_openapi_secures_protected_routes),
         cmocka_unit_test(test_openapi_operation_ids_are_unique),
+        cmocka_unit_test(test_openapi_body_types),
         cmocka_unit_test(test_openapi_refs_resolve),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
