@@ -244,19 +244,28 @@ $(row search-gateway "search via gateway")
 $(row search-direct "search, catalog direct")
 
 The search answers the first page ($found products shown) with its category facets,
-so it runs two statements (the page and the facets), plus the session's trigram
-threshold. \`q=$WORD\` matches $MATCHES of the $TOTAL products, $IN_CATEGORY of them in
+in one statement (page and facets from the same matches), plus the session's
+trigram threshold. \`q=$WORD\` matches $MATCHES of the $TOTAL products, $IN_CATEGORY of them in
 \`$CATEGORY\` and below.
 
-Where the time goes: both statements take every match from the two indexes
-(BitmapOr of the full-text and the trigram GIN indexes) and read it from the heap,
-so a search costs in proportion to how many products its words match, not to the
-size of the catalog or of the category; the page then filters by category, sorts by
-price and keeps 21 rows, the facets group the same matches by category. Reading the
-matches once for both (one statement with a materialized CTE), or facets only on
-request, would roughly halve the database work per search; not done. Without
-\`q\`, lists are served by the partial B-tree indexes (price, newest, category and
-price) and stop after 21 rows.
+Where the time goes: the statement reads every full-text match once (bitmap heap scan
+over the GIN index), narrow (id, category, sort key), into a materialized CTE; the page
+(category filter, top-N sort, limit+1 rows fetched by primary key) and the facets (group
+by category) both come from it. The trigram (typo) branch is a one-time-filtered CTE that
+runs only when the full-text matches are fewer than SEARCH_TYPO_FALLBACK (20): for a
+common word it is "never executed". ts_rank is only computed for sort=relevance. The cost
+is still in proportion to the word's matches (every match is read for the facets). Without
+\`q\`, lists are served by the partial B-tree indexes (price, newest, category and price)
+and stop after 21 rows.
+
+Before this change (two statements, both reading every match through a BitmapOr of
+both indexes with the trigram recheck; same script, revision 197ee43): 86 req/s p50 185 ms
+via the gateway at load 8.8 (the run committed earlier), 42 req/s p50 367 ms at load 6.6
+(re-run just before the change on the same busy machine); EXPLAIN: page 13.2 ms +
+facets 18.2 ms. Single statements measured with pgbench on the seeded data, one client:
+old page + facets ≈ 9.6 + 10.3 ms, new statement ≈ 9-10 ms, of which the full-text heap
+scan is about 3 ms; the machine was shared with other builds (load 3-16), so only
+differences well above ±30% mean anything.
 
 ## EXPLAIN (ANALYZE, BUFFERS) of the search
 

@@ -25,6 +25,8 @@
 # Environment: RUN_DIR (<repo>/.run), BUILD_DIR (<repo>/build; where bench/bench_hello
 # is), WRK_THREADS (2), WRK_CONNECTIONS (16), WRK_CONNECTIONS_HIGH (64; empty: skip),
 # WRK_DURATION (10s), WARMUP (3s), HALF_LOAD (0.5), EVENTS (200), EVENT_CLIENTS (4),
+# OTHER_MAX (10: a measured wrk run during which other work took more than this % of the
+# cores is repeated, up to OTHER_TRIES (3) times in all; the least disturbed one is kept),
 # RESULTS (bench/RESULTS.md).
 set -euo pipefail
 
@@ -40,6 +42,8 @@ WARMUP=${WARMUP:-3s}
 HALF_LOAD=${HALF_LOAD:-0.5}
 EVENTS=${EVENTS:-200}
 EVENT_CLIENTS=${EVENT_CLIENTS:-4}
+OTHER_MAX=${OTHER_MAX:-10}
+OTHER_TRIES=${OTHER_TRIES:-3}
 STACK_ENV=$RUN_DIR/stack.env
 PY=/usr/bin/python3
 
@@ -211,14 +215,31 @@ wrk_figures() {
 }
 # run_wrk LABEL CONNECTIONS URL [wrk args]: a discarded warm-up, then the measured run;
 # prints "rps p50 p90 p99 non2xx socket_errors other%".
+# measured LABEL CONNECTIONS URL [wrk args]: the measured run into $WORK/LABEL.txt (and
+# .other), repeated while other work disturbed it (see OTHER_MAX); keeps the least
+# disturbed try.
+measured() {
+    local label=$1 conns=$2 url=$3 i o best="" best_o=""
+    shift 3
+    for ((i = 1; i <= OTHER_TRIES; i++)); do
+        wrk_raw "$WORK/$label.try$i" "$conns" "$WRK_DURATION" "$url" "$@"
+        o=$(cat "$WORK/$label.try$i.other")
+        echo "bench: $label: try $i: $(wrk_figures "$WORK/$label.try$i" | cut -d' ' -f1) req/s, other work $o% of the cores" >&2
+        if [ -z "$best" ] || [ "$o" -lt "$best_o" ]; then
+            best=$i best_o=$o
+        fi
+        [ "$o" -gt "$OTHER_MAX" ] || break
+    done
+    cp "$WORK/$label.try$best" "$WORK/$label.txt"
+    cp "$WORK/$label.try$best.other" "$WORK/$label.txt.other"
+    cat "$WORK/$label.txt" >&2
+}
 run_wrk() {
     local label=$1 conns=$2 url=$3
     shift 3
     echo "bench: $label: warm-up $WARMUP, then wrk -t$WRK_THREADS -c$conns -d$WRK_DURATION --latency $* $url" >&2
     wrk_raw "$WORK/$label.warmup" "$conns" "$WARMUP" "$url" "$@"
-    wrk_raw "$WORK/$label.txt" "$conns" "$WRK_DURATION" "$url" "$@"
-    cat "$WORK/$label.txt" >&2
-    echo "bench: $label: other work $(cat "$WORK/$label.txt.other")% of the cores" >&2
+    measured "$label" "$conns" "$url" "$@"
     echo "$(wrk_figures "$WORK/$label.txt") $(cat "$WORK/$label.txt.other")"
 }
 
@@ -267,9 +288,7 @@ half_load() {
     best=$(for k in "${!tried[@]}"; do echo "$k ${tried[$k]}"; done |
         awk -v r="$rate" '{ e = $2 - r; if (e < 0) e = -e; if (best == "" || e < be) { best = $1; be = e } } END { print best }')
     echo "bench: $label: wrk -t$WRK_THREADS -c$c -d$WRK_DURATION --latency -s bench/paced.lua (DELAY_MS=$best) $url" >&2
-    DELAY_MS=$best wrk_raw "$WORK/$label.txt" "$c" "$WRK_DURATION" "$url" -s "$REPO_DIR/bench/paced.lua"
-    cat "$WORK/$label.txt" >&2
-    echo "bench: $label: other work $(cat "$WORK/$label.txt.other")% of the cores" >&2
+    DELAY_MS=$best measured "$label" "$c" "$url" -s "$REPO_DIR/bench/paced.lua"
     echo "$(wrk_figures "$WORK/$label.txt") $(cat "$WORK/$label.txt.other") $rate $best"
 }
 R[gateway-half]=$(half_load gateway-half "$GATEWAY_URL/user/me" "$(field "gateway-$WRK_CONNECTIONS" 1)")
@@ -451,8 +470,8 @@ dirty=$(git -C "$REPO_DIR" status --porcelain --untracked-files=no 2>/dev/null |
     echo "- Load average before the runs: $LOAD_BEFORE (1, 5, 15 min)."
     echo "- Other work on the machine during each measured run (builds, other test stacks),"
     echo "  in % of all $(nproc) cores, is the \"other\" column: CPU time of the machine"
-    echo "  minus that of the stack, bench_hello and the client. Above ~10% the figures"
-    echo "  are low (throughput) or high (latency) by an unknown amount."
+    echo "  minus that of the stack, bench_hello and the client. A run disturbed by more"
+    echo "  than $OTHER_MAX% is repeated (up to $OTHER_TRIES tries) and the least disturbed one kept."
     echo
     echo "## What ran"
     echo
@@ -539,6 +558,13 @@ dirty=$(git -C "$REPO_DIR" status --porcelain --untracked-files=no 2>/dev/null |
     echo
     echo "## Targets"
     echo
+    worst=$(for k in "${!R[@]}"; do echo "${R[$k]}" | cut -d' ' -f7; done | sort -n | tail -n 1)
+    [ -z "$EV_OTHER" ] || [ "$EV_OTHER" -le "${worst:-0}" ] || worst=$EV_OTHER
+    if [ "${worst:-0}" -gt "$OTHER_MAX" ]; then
+        echo "**Caution:** other work on the machine took up to $worst% of the cores during a"
+        echo "measured phase (the \"other\" columns): those figures understate what the code can do."
+        echo
+    fi
     echo "| target | measured | verdict |"
     echo "|---|---|---|"
     if ge "$GW_HE" 0.3; then v=met; else
@@ -555,7 +581,7 @@ dirty=$(git -C "$REPO_DIR" status --porcelain --untracked-files=no 2>/dev/null |
     echo "| event commit → consumer p99 ≤ 50 ms | ${EV_P99:-n/a} ms (UserRegistered, receipt) | $v |"
     if lt_eq "$RSS_MAX" "$TEN_MB"; then v="met, by RSS"; else
         if lt_eq "$PSS_MAX" "$TEN_MB"; then
-            v="**not met by RSS**; met by PSS and by private pages: the rest of RSS is shared library pages"
+            v="**not met by RSS**; met by PSS (shared pages split among the processes mapping them) and by private pages: the rest of RSS is shared library pages"
         else
             v="**not met** by RSS or PSS; private pages at most $(mib "$PRIV_MAX") MiB"
         fi

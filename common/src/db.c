@@ -372,6 +372,13 @@ PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const
     return NULL;
 }
 
+int db_run(PGconn *conn, const char *sql, int nparams, const char *const *params, PGresult **out)
+{
+    int err = ERR_INTERNAL;
+    *out = db_query(conn, sql, nparams, params, &err);
+    return *out != NULL ? 0 : err;
+}
+
 int db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params)
 {
     int err;

@@ -19,6 +19,7 @@
 #include "common/db.h"
 #include "common/errors.h"
 #include "common/httpclient.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -26,6 +27,23 @@
 static const service_def_t *g_def;
 static relay_t *g_relay;
 static consumer_t *g_consumer;
+
+event_ctx_t service_event_ctx(const http_req_t *req)
+{
+    const char *tp = http_header(req, "traceparent");
+    event_ctx_t ctx = {.correlation_id = http_request_id(req),
+                       .causation_id = NULL,
+                       .traceparent = id_is_traceparent(tp) ? tp : NULL};
+    return ctx;
+}
+
+PGconn *service_db(http_req_t *req)
+{
+    PGconn *conn = db_conn();
+    if (conn == NULL)
+        http_reply_err(req, ERR_UNAVAILABLE, "the database is unavailable");
+    return conn;
+}
 
 long service_setting(const char *name, long fallback, long min, long max)
 {

@@ -19,6 +19,7 @@
 #include "common/errors.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/service.h"
 #include "peers.h"
 #include "render.h"
 #include "store.h"
@@ -63,14 +64,6 @@ static cJSON *field_details(const char *name)
         return NULL;
     }
     return d;
-}
-
-static PGconn *conn_or_reply(http_req_t *req)
-{
-    PGconn *conn = db_conn();
-    if (conn == NULL)
-        http_reply_err(req, ERR_UNAVAILABLE, "the database is unavailable");
-    return conn;
 }
 
 /* The :id of the path when it is a UUID; otherwise it has replied 404 (an id that
@@ -129,7 +122,7 @@ out:
 static void reply_cart(http_req_t *req, const char *customer_id)
 {
     cart_read_t r;
-    PGconn *conn = conn_or_reply(req);
+    PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
     int rc = store_cart_read(conn, customer_id, &r);
@@ -193,7 +186,7 @@ static void handle_clear_cart(http_req_t *req)
     auth_principal_t me;
     if (auth_require(req, "customer", &me) != 0)
         return;
-    PGconn *conn = conn_or_reply(req);
+    PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
     int rc = store_cart_clear(conn, me.user_id);
@@ -375,7 +368,7 @@ static void handle_add_item(http_req_t *req)
     }
     json_check_free(&chk);
 
-    PGconn *conn = conn_or_reply(req);
+    PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
     int rc = product_for_add(conn, product_id, sku, &l);
@@ -460,7 +453,7 @@ static void handle_update_item(http_req_t *req)
     }
     json_check_free(&chk);
 
-    PGconn *conn = conn_or_reply(req);
+    PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
     cart_read_t r;
@@ -483,7 +476,7 @@ static void handle_delete_item(http_req_t *req)
     if (auth_require(req, "customer", &me) != 0 ||
         (line_id = path_uuid(req, "id", "no such cart item")) == NULL)
         return;
-    PGconn *conn = conn_or_reply(req);
+    PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
     int rc = store_line_delete(conn, me.user_id, line_id);

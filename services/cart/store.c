@@ -19,13 +19,6 @@
 #define LINE_JOINS                                                                                 \
     "LEFT JOIN products p ON p.id = i.product_id LEFT JOIN sku_stock s ON s.sku = i.sku"
 
-static int run(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out)
-{
-    int err = ERR_INTERNAL;
-    *out = db_query(conn, sql, n, params, &err);
-    return *out != NULL ? 0 : err;
-}
-
 static const char *value_or_null(const PGresult *res, int row, int col)
 {
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
@@ -94,11 +87,11 @@ int store_cart_read(PGconn *conn, const char *customer_id, cart_read_t *out)
     const char *p[] = {customer_id};
     PGresult *res;
     memset(out, 0, sizeof *out);
-    int rc = run(conn,
-                 "SELECT " LINE_COLUMNS " FROM carts c "
-                 "LEFT JOIN cart_items i ON i.cart_id = c.id " LINE_JOINS
-                 " WHERE c.customer_id = $1 ORDER BY i.added_at, i.id",
-                 1, p, &res);
+    int rc = db_run(conn,
+                    "SELECT " LINE_COLUMNS " FROM carts c "
+                    "LEFT JOIN cart_items i ON i.cart_id = c.id " LINE_JOINS
+                    " WHERE c.customer_id = $1 ORDER BY i.added_at, i.id",
+                    1, p, &res);
     if (rc != 0)
         return rc;
     rc = cart_read_from(res, out);
@@ -126,11 +119,11 @@ int store_line_read(PGconn *conn, const char *customer_id, const char *line_id, 
     const char *p[] = {line_id, customer_id};
     PGresult *res;
     memset(out, 0, sizeof *out);
-    int rc = run(conn,
-                 "SELECT " LINE_COLUMNS " FROM cart_items i "
-                 "JOIN carts c ON c.id = i.cart_id " LINE_JOINS
-                 " WHERE i.id = $1 AND c.customer_id = $2",
-                 2, p, &res);
+    int rc = db_run(conn,
+                    "SELECT " LINE_COLUMNS " FROM cart_items i "
+                    "JOIN carts c ON c.id = i.cart_id " LINE_JOINS
+                    " WHERE i.id = $1 AND c.customer_id = $2",
+                    2, p, &res);
     return rc != 0 ? rc : one_line_from(res, out);
 }
 
@@ -145,13 +138,13 @@ int store_line_set_quantity(PGconn *conn, const char *customer_id, const char *l
     /* One statement: the UPDATE locks the row, so of concurrent updates each applies in
      * full and the last to commit wins; the outer SELECT joins the row as updated. The
      * customer is part of the match, so another customer's line is simply not found. */
-    int rc = run(conn,
-                 "WITH i AS ("
-                 " UPDATE cart_items li SET quantity = $3::integer, updated_at = now()"
-                 " FROM carts cc WHERE li.id = $1 AND li.cart_id = cc.id AND cc.customer_id = $2"
-                 " RETURNING li.id, li.cart_id, li.product_id, li.sku, li.quantity) "
-                 "SELECT " LINE_COLUMNS " FROM i JOIN carts c ON c.id = i.cart_id " LINE_JOINS,
-                 3, p, &res);
+    int rc = db_run(conn,
+                    "WITH i AS ("
+                    " UPDATE cart_items li SET quantity = $3::integer, updated_at = now()"
+                    " FROM carts cc WHERE li.id = $1 AND li.cart_id = cc.id AND cc.customer_id = $2"
+                    " RETURNING li.id, li.cart_id, li.product_id, li.sku, li.quantity) "
+                    "SELECT " LINE_COLUMNS " FROM i JOIN carts c ON c.id = i.cart_id " LINE_JOINS,
+                    3, p, &res);
     return rc != 0 ? rc : one_line_from(res, out);
 }
 
@@ -159,10 +152,10 @@ int store_line_delete(PGconn *conn, const char *customer_id, const char *line_id
 {
     const char *p[] = {line_id, customer_id};
     PGresult *res;
-    int rc = run(conn,
-                 "DELETE FROM cart_items i USING carts c "
-                 "WHERE i.id = $1 AND i.cart_id = c.id AND c.customer_id = $2 RETURNING 1",
-                 2, p, &res);
+    int rc = db_run(conn,
+                    "DELETE FROM cart_items i USING carts c "
+                    "WHERE i.id = $1 AND i.cart_id = c.id AND c.customer_id = $2 RETURNING 1",
+                    2, p, &res);
     if (rc != 0)
         return rc;
     rc = PQntuples(res) == 1 ? 0 : ERR_NOT_FOUND;
@@ -186,11 +179,11 @@ int store_cart_lock(PGconn *conn, const char *customer_id, const char *new_cart_
     PGresult *res;
     memset(out, 0, sizeof *out);
     /* ON CONFLICT DO UPDATE creates or locks the row in one statement. */
-    int rc = run(conn,
-                 "INSERT INTO carts (id, customer_id) VALUES ($1, $2) "
-                 "ON CONFLICT (customer_id) DO UPDATE SET updated_at = now() "
-                 "RETURNING id, coalesce(currency, '')",
-                 2, p, &res);
+    int rc = db_run(conn,
+                    "INSERT INTO carts (id, customer_id) VALUES ($1, $2) "
+                    "ON CONFLICT (customer_id) DO UPDATE SET updated_at = now() "
+                    "RETURNING id, coalesce(currency, '')",
+                    2, p, &res);
     if (rc != 0)
         return rc;
     if (PQntuples(res) == 1) {
@@ -210,11 +203,11 @@ int store_cart_lines_of(PGconn *conn, const char *cart_id, const char *sku, int 
     PGresult *res;
     /* A new statement, so in READ COMMITTED its snapshot is taken after the cart's lock
      * was granted: it sees every line of the add that held the lock before. */
-    int rc = run(conn,
-                 "SELECT count(*), min(id::text) FILTER (WHERE sku = $2),"
-                 " min(quantity) FILTER (WHERE sku = $2) "
-                 "FROM cart_items WHERE cart_id = $1",
-                 2, p, &res);
+    int rc = db_run(conn,
+                    "SELECT count(*), min(id::text) FILTER (WHERE sku = $2),"
+                    " min(quantity) FILTER (WHERE sku = $2) "
+                    "FROM cart_items WHERE cart_id = $1",
+                    2, p, &res);
     if (rc != 0)
         return rc;
     *line_count = (int)int64_at(res, 0, 0);
@@ -263,12 +256,12 @@ int store_add_lookup(PGconn *conn, const char *product_id, const char *sku, PGre
     memset(pv, 0, sizeof *pv);
     memset(sv, 0, sizeof *sv);
     /* One row whatever exists: the outer joins hang both lookups off a constant. */
-    int rc = run(conn,
-                 "SELECT p.id, p.title, p.price, p.currency, p.status, p.version,"
-                 " s.sku, s.product_id, s.available, s.sequence "
-                 "FROM (SELECT 1) one LEFT JOIN products p ON p.id = $1"
-                 " LEFT JOIN sku_stock s ON s.sku = $2",
-                 2, p, res);
+    int rc = db_run(conn,
+                    "SELECT p.id, p.title, p.price, p.currency, p.status, p.version,"
+                    " s.sku, s.product_id, s.available, s.sequence "
+                    "FROM (SELECT 1) one LEFT JOIN products p ON p.id = $1"
+                    " LEFT JOIN sku_stock s ON s.sku = $2",
+                    2, p, res);
     if (rc != 0)
         return rc;
     if (PQntuples(*res) != 1)
@@ -298,9 +291,9 @@ int store_product_get(PGconn *conn, const char *id, PGresult **res, bool *found,
     const char *p[] = {id};
     memset(out, 0, sizeof *out);
     *found = false;
-    int rc =
-        run(conn, "SELECT id, title, price, currency, status, version FROM products WHERE id = $1",
-            1, p, res);
+    int rc = db_run(
+        conn, "SELECT id, title, price, currency, status, version FROM products WHERE id = $1", 1,
+        p, res);
     if (rc != 0)
         return rc;
     if (PQntuples(*res) == 1) {
@@ -320,8 +313,9 @@ int store_stock_get(PGconn *conn, const char *sku, PGresult **res, bool *found, 
     const char *p[] = {sku};
     memset(out, 0, sizeof *out);
     *found = false;
-    int rc = run(conn, "SELECT sku, product_id, available, sequence FROM sku_stock WHERE sku = $1",
-                 1, p, res);
+    int rc =
+        db_run(conn, "SELECT sku, product_id, available, sequence FROM sku_stock WHERE sku = $1", 1,
+               p, res);
     if (rc != 0)
         return rc;
     if (PQntuples(*res) == 1) {
@@ -375,7 +369,7 @@ int store_cart_remove_bought(PGconn *conn, const cart_order_t *order, int *remov
     const char *p[] = {order->customer_id};
     *removed = 0;
     /* The cart row lock orders this against a concurrent add to the same cart. */
-    int rc = run(conn, "SELECT id FROM carts WHERE customer_id = $1 FOR UPDATE", 1, p, &res);
+    int rc = db_run(conn, "SELECT id FROM carts WHERE customer_id = $1 FOR UPDATE", 1, p, &res);
     if (rc != 0)
         return rc;
     if (PQntuples(res) == 0 ||
@@ -393,14 +387,14 @@ int store_cart_remove_bought(PGconn *conn, const cart_order_t *order, int *remov
         const char *q[] = {cart_id, order->lines[i].sku, qty};
         /* Both halves see the same snapshot and match disjoint rows: a line bought in
          * full (or more) goes, a line with units left keeps the rest. */
-        rc = run(conn,
-                 "WITH gone AS (DELETE FROM cart_items WHERE cart_id = $1 AND sku = $2"
-                 " AND quantity <= $3::bigint RETURNING 1), "
-                 "kept AS (UPDATE cart_items SET quantity = quantity - $3::bigint,"
-                 " updated_at = now() WHERE cart_id = $1 AND sku = $2 AND quantity > $3::bigint"
-                 " RETURNING 1) "
-                 "SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM kept)",
-                 3, q, &res);
+        rc = db_run(conn,
+                    "WITH gone AS (DELETE FROM cart_items WHERE cart_id = $1 AND sku = $2"
+                    " AND quantity <= $3::bigint RETURNING 1), "
+                    "kept AS (UPDATE cart_items SET quantity = quantity - $3::bigint,"
+                    " updated_at = now() WHERE cart_id = $1 AND sku = $2 AND quantity > $3::bigint"
+                    " RETURNING 1) "
+                    "SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM kept)",
+                    3, q, &res);
         if (rc != 0)
             return rc;
         *removed += (int)int64_at(res, 0, 0);

@@ -18,6 +18,7 @@
 #include "common/errors.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/service.h"
 #include "common/text.h"
 #include "images.h"
 #include "listings.h"
@@ -34,15 +35,6 @@
 static routes_config_t cfg;
 
 /* ---- helpers ------------------------------------------------------------------------ */
-
-static event_ctx_t event_ctx_of(http_req_t *req)
-{
-    const char *tp = http_header(req, "traceparent");
-    event_ctx_t ctx = {.correlation_id = http_request_id(req),
-                       .causation_id = NULL,
-                       .traceparent = id_is_traceparent(tp) ? tp : NULL};
-    return ctx;
-}
 
 /* A failure from listings or store. A transaction that kept conflicting is temporary:
  * a 503 the client may retry. */
@@ -183,7 +175,7 @@ static void handle_create(http_req_t *req)
         goto out;
     }
     json_check_free(&chk);
-    event_ctx_t ctx = event_ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     int rc = listing_create(me.user_id, edit, &ctx, p);
     if (rc == ERR_INVALID)
         reply_field(req, "category", "no such category");
@@ -221,7 +213,7 @@ static void handle_update(http_req_t *req)
         goto out;
     }
     json_check_free(&chk);
-    event_ctx_t ctx = event_ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     int rc = listing_edit(me.user_id, id, edit, &ctx, p, &why);
     if (rc == ERR_INVALID)
         reply_field(req, "category", "no such category");
@@ -291,7 +283,7 @@ static void handle_archive(http_req_t *req)
         (raw = path_uuid(req, "id", "no such product")) == NULL || (p = product_new(req)) == NULL)
         return;
     lower_id(raw, id);
-    event_ctx_t ctx = event_ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     int rc = listing_archive(me.user_id, id, &ctx, p);
     if (rc != 0)
         reply_failure(req, rc, "no such product");
@@ -342,7 +334,7 @@ static void handle_image_upload(http_req_t *req)
     }
     if ((p = product_new(req)) == NULL)
         return;
-    event_ctx_t ctx = event_ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     rc = listing_image_add(me.user_id, id, data, len, type, &ctx, &img, p, &why);
     if (rc == ERR_CONFLICT) {
         reply_conflict(req, why);
@@ -381,7 +373,7 @@ static void handle_image_delete(http_req_t *req)
         return;
     lower_id(raw, id);
     lower_id(raw_image, image_id);
-    event_ctx_t ctx = event_ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     int rc = listing_image_remove(me.user_id, id, image_id, &ctx, p, &why);
     if (rc == ERR_CONFLICT)
         reply_conflict(req, why);
@@ -422,7 +414,7 @@ static void handle_image_order(http_req_t *req)
     }
     if ((p = product_new(req)) == NULL)
         return;
-    event_ctx_t ctx = event_ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     int rc = listing_image_reorder(me.user_id, id, ids, count, &ctx, p, &why);
     if (rc == ERR_INVALID)
         reply_field(req, "image_ids", "must list every image of the product exactly once");
@@ -563,7 +555,7 @@ static void review(http_req_t *req, bool approve)
     product_t *p = product_new(req);
     if (p == NULL)
         return;
-    event_ctx_t ctx = event_ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     int rc = listing_review(id, approve, reason, &ctx, p, &why);
     if (rc == ERR_CONFLICT)
         reply_conflict(req, why);

@@ -417,8 +417,8 @@ static void add_filters(builder_t *b, const search_query_t *q, const numbers_t *
         add(b, " AND NOT %s.in_stock", a);
 }
 
-/* The matches are read once, narrow (id, category, sort key k), into the materialized CTE
- * m, and both the page and the facets come from it: one pass over the matches' heap rows
+/* The matches are read once, narrow (id, category, sort key k), into the materialized CTEs
+ * f and t, and both the page and the facets come from it: one pass over the matches' heap rows
  * instead of one per statement, one statement instead of two. f holds the full-text
  * matches (GIN index on the tsvector; the prefix tsquery uses it). t adds the typo matches
  * (trigram GIN index on title, word-similarity operator <% whose commuted form %> the
@@ -428,6 +428,8 @@ static void add_filters(builder_t *b, const search_query_t *q, const numbers_t *
  * Relevance (ts_rank + word similarity) is only computed for sort=relevance. The CTEs are
  * fences of their own: the planner cannot walk a whole category testing every title. The
  * page's full rows are read by primary key for at most limit+1 ids. */
+#define MATCHES "(SELECT * FROM f UNION ALL SELECT * FROM t) m"
+
 static int words_page_sql(const search_query_t *q, const char *columns, search_sql_t *out)
 {
     builder_t b;
@@ -472,8 +474,8 @@ static int words_page_sql(const search_query_t *q, const char *columns, search_s
         add_filters(&b, q, &n, "p");
         add(&b, ")");
     }
-    add(&b, ", m AS MATERIALIZED (SELECT * FROM f UNION ALL SELECT * FROM t)");
-    add(&b, ", pg AS (SELECT m.id, m.k FROM m WHERE true");
+    /* m, the matches, is f and t read again (not copied into a third CTE). */
+    add(&b, ", pg AS (SELECT m.id, m.k FROM " MATCHES " WHERE true");
     if (n.category)
         /* The category and everything below it: paths are slugs joined by '/', and a slug
          * holds no LIKE wildcard. */
@@ -499,7 +501,7 @@ static int words_page_sql(const search_query_t *q, const char *columns, search_s
         add(&b,
             ", fc AS (SELECT coalesce(json_agg(json_build_object('slug', x.category_slug,"
             " 'name', c.name, 'count', x.n) ORDER BY x.n DESC, x.category_slug), '[]') AS facets"
-            " FROM (SELECT m.category_slug, count(*) AS n FROM m GROUP BY m.category_slug"
+            " FROM (SELECT m.category_slug, count(*) AS n FROM " MATCHES " GROUP BY m.category_slug"
             " ORDER BY n DESC, m.category_slug LIMIT 100) x"
             " JOIN categories c ON c.slug = x.category_slug)");
     add(&b, " SELECT %s, ", columns);

@@ -18,13 +18,6 @@
 
 const char *const STORE_PRODUCT_COLUMNS = COLUMNS;
 
-static int run(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out)
-{
-    int err = ERR_INTERNAL;
-    *out = db_query(conn, sql, n, params, &err);
-    return *out != NULL ? 0 : err;
-}
-
 static void copy(char *dst, size_t cap, const PGresult *res, int row, int col)
 {
     snprintf(dst, cap, "%s", PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col));
@@ -63,7 +56,7 @@ int store_category_insert(PGconn *conn, const char *slug, const char *name, cons
     if (parent != NULL) {
         /* FOR SHARE: the parent cannot vanish between reading its path and the insert. */
         const char *p[] = {parent};
-        rc = run(conn, "SELECT path FROM categories WHERE slug = $1 FOR SHARE", 1, p, &res);
+        rc = db_run(conn, "SELECT path FROM categories WHERE slug = $1 FOR SHARE", 1, p, &res);
         if (rc != 0)
             return rc;
         if (PQntuples(res) == 0) {
@@ -82,10 +75,10 @@ int store_category_insert(PGconn *conn, const char *slug, const char *name, cons
         snprintf(path, sizeof path, "%s", slug);
     }
     const char *p[] = {slug, name, parent, path};
-    rc = run(conn,
-             "INSERT INTO categories (slug, name, parent_slug, path) VALUES ($1, $2, $3, $4) "
-             "RETURNING " CATEGORY_COLUMNS,
-             4, p, &res);
+    rc = db_run(conn,
+                "INSERT INTO categories (slug, name, parent_slug, path) VALUES ($1, $2, $3, $4) "
+                "RETURNING " CATEGORY_COLUMNS,
+                4, p, &res);
     if (rc != 0)
         return rc;
     *out = PQntuples(res) == 1 ? category_json(res, 0) : NULL;
@@ -97,7 +90,8 @@ int store_category_list(PGconn *conn, cJSON **out)
 {
     PGresult *res;
     *out = NULL;
-    int rc = run(conn, "SELECT " CATEGORY_COLUMNS " FROM categories ORDER BY path", 0, NULL, &res);
+    int rc =
+        db_run(conn, "SELECT " CATEGORY_COLUMNS " FROM categories ORDER BY path", 0, NULL, &res);
     if (rc != 0)
         return rc;
     cJSON *root = cJSON_CreateObject();
@@ -122,7 +116,7 @@ int store_category_exists(PGconn *conn, const char *slug, bool *exists)
 {
     const char *p[] = {slug};
     PGresult *res;
-    int rc = run(conn, "SELECT 1 FROM categories WHERE slug = $1", 1, p, &res);
+    int rc = db_run(conn, "SELECT 1 FROM categories WHERE slug = $1", 1, p, &res);
     if (rc != 0)
         return rc;
     *exists = PQntuples(res) == 1;
@@ -220,12 +214,12 @@ int store_product_insert(PGconn *conn, product_t *p)
                             pp.images,
                             product_status_name(p->status),
                             pp.version};
-    rc = run(conn,
-             "INSERT INTO products (id, seller_id, title, description, price, currency, "
-             "category_slug, images, status, version) "
-             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
-             "RETURNING " TS("created_at") ", " TS("updated_at"),
-             10, params, &res);
+    rc = db_run(conn,
+                "INSERT INTO products (id, seller_id, title, description, price, currency, "
+                "category_slug, images, status, version) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                "RETURNING " TS("created_at") ", " TS("updated_at"),
+                10, params, &res);
     if (rc != 0)
         goto out;
     copy(p->created_at, sizeof p->created_at, res, 0, 0);
@@ -240,10 +234,10 @@ int store_product_get(PGconn *conn, const char *id, bool lock, product_t *p)
 {
     const char *params[] = {id};
     PGresult *res;
-    int rc = run(conn,
-                 lock ? "SELECT " COLUMNS " FROM products p WHERE p.id = $1 FOR UPDATE"
-                      : "SELECT " COLUMNS " FROM products p WHERE p.id = $1",
-                 1, params, &res);
+    int rc = db_run(conn,
+                    lock ? "SELECT " COLUMNS " FROM products p WHERE p.id = $1 FOR UPDATE"
+                         : "SELECT " COLUMNS " FROM products p WHERE p.id = $1",
+                    1, params, &res);
     if (rc != 0)
         return rc;
     rc = PQntuples(res) == 1 ? store_product_from_row(res, 0, p) : ERR_NOT_FOUND;
@@ -272,14 +266,14 @@ int store_product_update(PGconn *conn, product_t *p, bool submitted, bool approv
                             pp.version,
                             submitted ? "t" : "f",
                             approved ? "t" : "f"};
-    rc = run(conn,
-             "UPDATE products SET title = $2, description = $3, price = $4, currency = $5, "
-             "category_slug = $6, images = $7, status = $8, review_status = $9, "
-             "rejection_reason = $10, pending = $11, version = $12, updated_at = now(), "
-             "submitted_at = CASE WHEN $13::boolean THEN now() ELSE submitted_at END, "
-             "approved_at = CASE WHEN $14::boolean THEN now() ELSE approved_at END "
-             "WHERE id = $1 RETURNING " TS("updated_at") ", " TS("approved_at"),
-             14, params, &res);
+    rc = db_run(conn,
+                "UPDATE products SET title = $2, description = $3, price = $4, currency = $5, "
+                "category_slug = $6, images = $7, status = $8, review_status = $9, "
+                "rejection_reason = $10, pending = $11, version = $12, updated_at = now(), "
+                "submitted_at = CASE WHEN $13::boolean THEN now() ELSE submitted_at END, "
+                "approved_at = CASE WHEN $14::boolean THEN now() ELSE approved_at END "
+                "WHERE id = $1 RETURNING " TS("updated_at") ", " TS("approved_at"),
+                14, params, &res);
     if (rc != 0)
         goto out;
     if (PQntuples(res) != 1) {
@@ -303,7 +297,7 @@ int store_product_page(PGconn *conn, const char *seller_id, const char *status, 
      * PENDING_APPROVAL is everything waiting for an admin. */
     if (seller_id != NULL) {
         const char *params[] = {seller_id, status, key, id, lim};
-        return run(
+        return db_run(
             conn,
             "SELECT " COLUMNS ", " TS_US(
                 "p.created_at") " FROM products p "
@@ -315,7 +309,7 @@ int store_product_page(PGconn *conn, const char *seller_id, const char *status, 
             5, params, out);
     }
     const char *params[] = {status, key, id, lim};
-    return run(
+    return db_run(
         conn,
         "SELECT " COLUMNS ", " TS_US(
             "p.submitted_at") " FROM products p "
@@ -328,7 +322,7 @@ int store_product_page(PGconn *conn, const char *seller_id, const char *status, 
 
 int store_search(PGconn *conn, const search_sql_t *sql, PGresult **out)
 {
-    return run(conn, sql->text, sql->nparams, sql->params, out);
+    return db_run(conn, sql->text, sql->nparams, sql->params, out);
 }
 
 int store_set_similarity(PGconn *conn, const char *threshold)
@@ -337,8 +331,8 @@ int store_set_similarity(PGconn *conn, const char *threshold)
     PGresult *res;
     /* A session setting: the connection stays with the catalog, and every search sets
      * it again, so a remade connection is never without it. */
-    int rc = run(conn, "SELECT set_config('pg_trgm.word_similarity_threshold', $1, false)", 1,
-                 params, &res);
+    int rc = db_run(conn, "SELECT set_config('pg_trgm.word_similarity_threshold', $1, false)", 1,
+                    params, &res);
     PQclear(res);
     return rc;
 }
@@ -363,10 +357,11 @@ int store_products_internal(PGconn *conn, const char *const *ids, int count, cJS
     array[at++] = '}';
     array[at] = '\0';
     const char *params[] = {array};
-    int rc = run(conn,
-                 "SELECT id, seller_id, title, price, currency, category_slug, status, in_stock, "
-                 "version FROM products WHERE id = ANY($1::uuid[]) ORDER BY id",
-                 1, params, &res);
+    int rc =
+        db_run(conn,
+               "SELECT id, seller_id, title, price, currency, category_slug, status, in_stock, "
+               "version FROM products WHERE id = ANY($1::uuid[]) ORDER BY id",
+               1, params, &res);
     free(array);
     if (rc != 0)
         return rc;
@@ -429,10 +424,10 @@ int store_images_prune(PGconn *conn, const char *product_id, char keep[][37], in
     array[at++] = '}';
     array[at] = '\0';
     const char *params[] = {product_id, array};
-    return run(conn,
-               "DELETE FROM product_images WHERE product_id = $1 AND NOT (id = ANY($2::uuid[])) "
-               "RETURNING backend, name",
-               2, params, gone);
+    return db_run(conn,
+                  "DELETE FROM product_images WHERE product_id = $1 AND NOT (id = ANY($2::uuid[])) "
+                  "RETURNING backend, name",
+                  2, params, gone);
 }
 
 /* ---- stock read model ------------------------------------------------------------------ */

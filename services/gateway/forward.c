@@ -39,34 +39,6 @@ bool fwd_response_header(const char *name)
     return in_list(name, response_headers, sizeof response_headers / sizeof response_headers[0]);
 }
 
-static bool lower_hex(const char *s, size_t n, bool *all_zero)
-{
-    *all_zero = true;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
-        if (c != '0')
-            *all_zero = false;
-    }
-    return true;
-}
-
-bool fwd_traceparent_valid(const char *s)
-{
-    bool zero;
-    /* 00-<32>-<16>-<2>: 2+1+32+1+16+1+2 = 55 characters. */
-    if (s == NULL || strlen(s) != 55)
-        return false;
-    if (s[0] != '0' || s[1] != '0' || s[2] != '-' || s[35] != '-' || s[52] != '-')
-        return false;
-    if (!lower_hex(s + 3, 32, &zero) || zero)
-        return false;
-    if (!lower_hex(s + 36, 16, &zero) || zero)
-        return false;
-    return lower_hex(s + 53, 2, &zero);
-}
-
 static bool path_char_safe(unsigned char c)
 {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))

@@ -17,10 +17,6 @@ bool fwd_request_header(const char *name);
  * Content-Type, which is always relayed). */
 bool fwd_response_header(const char *name);
 
-/* True when s is a W3C traceparent we can propagate: version 00, 32 lowercase hex
- * trace id and 16 lowercase hex parent id (neither all zeros), 2 hex flags. */
-bool fwd_traceparent_valid(const char *s);
-
 /* Makes the path as the client sent it (still percent-encoded: the http module runs
  * civetweb with decode_url=no) safe for the upstream URL: existing %XX escapes are kept
  * as they are, so an encoded "/" stays inside its segment; any other byte outside RFC

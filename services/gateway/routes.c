@@ -141,7 +141,7 @@ static int build_headers(http_req_t *req, forwarded_t *f)
 {
     char traceparent[56];
     const char *tp = http_header(req, "traceparent");
-    if (fwd_traceparent_valid(tp))
+    if (id_is_traceparent(tp))
         snprintf(traceparent, sizeof traceparent, "%s", tp);
     else
         id_traceparent(traceparent);

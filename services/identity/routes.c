@@ -19,6 +19,7 @@
 #include "common/errors.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/service.h"
 #include "store.h"
 #include "users.h"
 
@@ -79,14 +80,6 @@ static void reply_failure(http_req_t *req, int rc)
     http_reply_err(req, rc, NULL);
 }
 
-static PGconn *conn_or_reply(http_req_t *req)
-{
-    PGconn *conn = db_conn();
-    if (conn == NULL)
-        http_reply_err(req, ERR_UNAVAILABLE, "the database is unavailable");
-    return conn;
-}
-
 static cJSON *user_json(const user_row_t *u, bool with_created)
 {
     cJSON *o = cJSON_CreateObject();
@@ -115,27 +108,6 @@ static cJSON *session_json(const session_t *s)
 }
 
 /* ---- request context ---------------------------------------------------------------- */
-
-static bool traceparent_shape_ok(const char *s)
-{
-    if (s == NULL || strlen(s) != 55 || s[2] != '-' || s[35] != '-' || s[52] != '-')
-        return false;
-    for (int i = 0; i < 55; i++) {
-        char c = s[i];
-        if (i != 2 && i != 35 && i != 52 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
-    }
-    return true;
-}
-
-static event_ctx_t event_ctx_of(http_req_t *req)
-{
-    const char *tp = http_header(req, "traceparent");
-    event_ctx_t ctx = {.correlation_id = http_request_id(req),
-                       .causation_id = NULL,
-                       .traceparent = traceparent_shape_ok(tp) ? tp : NULL};
-    return ctx;
-}
 
 static bool service_token_ok(http_req_t *req)
 {
@@ -203,7 +175,7 @@ static void handle_register(http_req_t *req)
     }
     json_check_free(&chk);
 
-    event_ctx_t ctx = event_ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     user_row_t user;
     int rc = account_register(email, password, name, role, &ctx, &user);
     if (rc == ERR_CONFLICT) {
@@ -330,7 +302,7 @@ static void handle_me(http_req_t *req)
     user_row_t user;
     if (auth_require(req, NULL, &me) != 0)
         return;
-    PGconn *conn = conn_or_reply(req);
+    PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
     int rc = store_user_by_id(conn, me.user_id, &user);
@@ -352,7 +324,7 @@ static void handle_list_addresses(http_req_t *req)
     cJSON *out = NULL;
     if (auth_require(req, NULL, &me) != 0)
         return;
-    PGconn *conn = conn_or_reply(req);
+    PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
     int rc = store_address_list(conn, me.user_id, &out);
@@ -386,7 +358,7 @@ static void handle_create_address(http_req_t *req)
     char id[ID_UUID_LEN];
     if (auth_require(req, NULL, &me) != 0 || !address_body(req, &a))
         return;
-    PGconn *conn = conn_or_reply(req);
+    PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
     id_uuid(id);
@@ -424,7 +396,7 @@ static void handle_update_address(http_req_t *req)
     if (auth_require(req, NULL, &me) != 0 || (id = path_id(req, "id")) == NULL ||
         !address_body(req, &a))
         return;
-    PGconn *conn = conn_or_reply(req);
+    PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
     int rc = store_address_update(conn, id, me.user_id, &a, &out);
@@ -442,7 +414,7 @@ static void handle_delete_address(http_req_t *req)
     const char *id;
     if (auth_require(req, NULL, &me) != 0 || (id = path_id(req, "id")) == NULL)
         return;
-    PGconn *conn = conn_or_reply(req);
+    PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
     int rc = store_address_delete(conn, id, me.user_id);
@@ -474,7 +446,7 @@ static void handle_internal_user(http_req_t *req)
         http_reply_err(req, ERR_NOT_FOUND, "no such user");
         return;
     }
-    PGconn *conn = conn_or_reply(req);
+    PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
     int rc = store_user_by_id(conn, id, &user);
@@ -505,7 +477,7 @@ static void handle_internal_address(http_req_t *req)
         http_reply_err(req, ERR_NOT_FOUND, "no such address");
         return;
     }
-    PGconn *conn = conn_or_reply(req);
+    PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
     int rc = store_address_get(conn, address_id, user_id, &out);

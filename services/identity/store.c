@@ -26,13 +26,6 @@ static void copy_field(char *dst, size_t cap, const PGresult *res, int row, int 
     snprintf(dst, cap, "%s", PQgetvalue(res, row, col));
 }
 
-static int run(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out)
-{
-    int err = ERR_INTERNAL;
-    *out = db_query(conn, sql, n, params, &err);
-    return *out != NULL ? 0 : err;
-}
-
 static int user_row_from(PGresult *res, user_row_t *out)
 {
     if (PQntuples(res) == 0)
@@ -52,10 +45,10 @@ int store_user_insert(PGconn *conn, const char *id, const char *email, const cha
     /* Insert first and let the unique index decide: checking first would race. */
     const char *p[] = {id, email, password_hash, name, role};
     PGresult *res;
-    int rc = run(conn,
-                 "INSERT INTO users (id, email, password_hash, name, role) "
-                 "VALUES ($1, $2, $3, $4, $5) RETURNING " TS("created_at"),
-                 5, p, &res);
+    int rc = db_run(conn,
+                    "INSERT INTO users (id, email, password_hash, name, role) "
+                    "VALUES ($1, $2, $3, $4, $5) RETURNING " TS("created_at"),
+                    5, p, &res);
     if (rc != 0)
         return rc;
     if (PQntuples(res) == 1)
@@ -72,11 +65,11 @@ int store_user_insert_if_absent(PGconn *conn, const char *id, const char *email,
 {
     const char *p[] = {id, email, password_hash, name, role};
     PGresult *res;
-    int rc = run(conn,
-                 "INSERT INTO users (id, email, password_hash, name, role) "
-                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING "
-                 "RETURNING " TS("created_at"),
-                 5, p, &res);
+    int rc = db_run(conn,
+                    "INSERT INTO users (id, email, password_hash, name, role) "
+                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING "
+                    "RETURNING " TS("created_at"),
+                    5, p, &res);
     if (rc != 0)
         return rc;
     *inserted = PQntuples(res) == 1;
@@ -90,7 +83,7 @@ int store_user_by_email(PGconn *conn, const char *email, user_row_t *out)
 {
     const char *p[] = {email};
     PGresult *res;
-    int rc = run(conn, "SELECT " USER_COLUMNS " FROM users WHERE email = $1", 1, p, &res);
+    int rc = db_run(conn, "SELECT " USER_COLUMNS " FROM users WHERE email = $1", 1, p, &res);
     if (rc != 0)
         return rc;
     rc = user_row_from(res, out);
@@ -102,7 +95,7 @@ int store_user_by_id(PGconn *conn, const char *id, user_row_t *out)
 {
     const char *p[] = {id};
     PGresult *res;
-    int rc = run(conn, "SELECT " USER_COLUMNS " FROM users WHERE id = $1", 1, p, &res);
+    int rc = db_run(conn, "SELECT " USER_COLUMNS " FROM users WHERE id = $1", 1, p, &res);
     if (rc != 0)
         return rc;
     rc = user_row_from(res, out);
@@ -128,10 +121,10 @@ int store_refresh_lock(PGconn *conn, const char *token_hash, refresh_row_t *out)
     PGresult *res;
     /* FOR UPDATE: two refreshes of the same token serialize here, so exactly one
      * rotates it and the other sees it revoked. */
-    int rc = run(conn,
-                 "SELECT user_id, family_id, revoked_at IS NOT NULL, expires_at <= now() "
-                 "FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
-                 1, p, &res);
+    int rc = db_run(conn,
+                    "SELECT user_id, family_id, revoked_at IS NOT NULL, expires_at <= now() "
+                    "FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+                    1, p, &res);
     if (rc != 0)
         return rc;
     if (PQntuples(res) == 0) {
@@ -195,10 +188,10 @@ int store_attempts_read(PGconn *conn, const char *key1, rl_window_t *w1, const c
     PGresult *res;
     memset(w1, 0, sizeof *w1);
     memset(w2, 0, sizeof *w2);
-    int rc = run(conn,
-                 "SELECT key, extract(epoch FROM window_start)::bigint, failures "
-                 "FROM login_attempts WHERE key IN ($1, $2)",
-                 2, p, &res);
+    int rc = db_run(conn,
+                    "SELECT key, extract(epoch FROM window_start)::bigint, failures "
+                    "FROM login_attempts WHERE key IN ($1, $2)",
+                    2, p, &res);
     if (rc != 0)
         return rc;
     for (int i = 0; i < PQntuples(res); i++) {
@@ -224,10 +217,10 @@ int store_attempts_lock(PGconn *conn, const char *key, rl_window_t *out)
                      1, p);
     if (rc != 0)
         return rc;
-    rc = run(conn,
-             "SELECT key, extract(epoch FROM window_start)::bigint, failures "
-             "FROM login_attempts WHERE key = $1 FOR UPDATE",
-             1, p, &res);
+    rc = db_run(conn,
+                "SELECT key, extract(epoch FROM window_start)::bigint, failures "
+                "FROM login_attempts WHERE key = $1 FOR UPDATE",
+                1, p, &res);
     if (rc != 0)
         return rc;
     memset(out, 0, sizeof *out);
@@ -302,10 +295,10 @@ int store_address_list(PGconn *conn, const char *user_id, cJSON **out)
     const char *p[] = {user_id};
     PGresult *res;
     cJSON *root = NULL;
-    int rc = run(conn,
-                 "SELECT " ADDRESS_COLUMNS " FROM addresses WHERE user_id = $1 "
-                 "ORDER BY created_at, id",
-                 1, p, &res);
+    int rc = db_run(conn,
+                    "SELECT " ADDRESS_COLUMNS " FROM addresses WHERE user_id = $1 "
+                    "ORDER BY created_at, id",
+                    1, p, &res);
     if (rc != 0)
         return rc;
     rc = ERR_INTERNAL;
@@ -339,13 +332,14 @@ int store_address_insert(PGconn *conn, const char *id, const char *user_id,
     PGresult *res;
     /* The count and the insert are one statement; concurrent inserts by the same
      * user can overshoot the cap by a few, which is harmless for a soft limit. */
-    int rc = run(conn,
-                 "INSERT INTO addresses (id, user_id, name, phone, line1, line2, city, district, "
-                 "postal_code, country) "
-                 "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 "
-                 "WHERE (SELECT count(*) FROM addresses WHERE user_id = $2) < $11::int "
-                 "RETURNING " ADDRESS_COLUMNS,
-                 11, p, &res);
+    int rc =
+        db_run(conn,
+               "INSERT INTO addresses (id, user_id, name, phone, line1, line2, city, district, "
+               "postal_code, country) "
+               "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 "
+               "WHERE (SELECT count(*) FROM addresses WHERE user_id = $2) < $11::int "
+               "RETURNING " ADDRESS_COLUMNS,
+               11, p, &res);
     if (rc != 0)
         return rc;
     rc = one_address(res, out);
@@ -361,11 +355,12 @@ int store_address_update(PGconn *conn, const char *id, const char *user_id,
     const char *p[] = {id,       user_id, a->name,     a->phone,       a->line1,
                        a->line2, a->city, a->district, a->postal_code, a->country};
     PGresult *res;
-    int rc = run(conn,
-                 "UPDATE addresses SET name = $3, phone = $4, line1 = $5, line2 = $6, city = $7, "
-                 "district = $8, postal_code = $9, country = $10, updated_at = now() "
-                 "WHERE id = $1 AND user_id = $2 RETURNING " ADDRESS_COLUMNS,
-                 10, p, &res);
+    int rc =
+        db_run(conn,
+               "UPDATE addresses SET name = $3, phone = $4, line1 = $5, line2 = $6, city = $7, "
+               "district = $8, postal_code = $9, country = $10, updated_at = now() "
+               "WHERE id = $1 AND user_id = $2 RETURNING " ADDRESS_COLUMNS,
+               10, p, &res);
     if (rc != 0)
         return rc;
     rc = one_address(res, out);
@@ -377,8 +372,8 @@ int store_address_delete(PGconn *conn, const char *id, const char *user_id)
 {
     const char *p[] = {id, user_id};
     PGresult *res;
-    int rc =
-        run(conn, "DELETE FROM addresses WHERE id = $1 AND user_id = $2 RETURNING id", 2, p, &res);
+    int rc = db_run(conn, "DELETE FROM addresses WHERE id = $1 AND user_id = $2 RETURNING id", 2, p,
+                    &res);
     if (rc != 0)
         return rc;
     if (PQntuples(res) == 0)
@@ -391,8 +386,9 @@ int store_address_get(PGconn *conn, const char *id, const char *user_id, cJSON *
 {
     const char *p[] = {id, user_id};
     PGresult *res;
-    int rc = run(conn, "SELECT " ADDRESS_COLUMNS " FROM addresses WHERE id = $1 AND user_id = $2",
-                 2, p, &res);
+    int rc =
+        db_run(conn, "SELECT " ADDRESS_COLUMNS " FROM addresses WHERE id = $1 AND user_id = $2", 2,
+               p, &res);
     if (rc != 0)
         return rc;
     rc = one_address(res, out);

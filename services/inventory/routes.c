@@ -19,6 +19,7 @@
 #include "common/errors.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/service.h"
 #include "movements.h"
 #include "reservation.h"
 #include "sku.h"
@@ -47,17 +48,6 @@ static void reply_failure(http_req_t *req, int rc)
     if (rc == ERR_INVALID)
         rc = ERR_INTERNAL;
     http_reply_err(req, rc, NULL);
-}
-
-/* What the events of this request carry: its request id as correlation, and the
- * caller's traceparent when it is well formed. */
-static event_ctx_t ctx_of(http_req_t *req)
-{
-    const char *tp = http_header(req, "traceparent");
-    event_ctx_t ctx = {.correlation_id = http_request_id(req),
-                       .causation_id = NULL,
-                       .traceparent = id_is_traceparent(tp) ? tp : NULL};
-    return ctx;
 }
 
 /* The :sku of the path when it is a valid code; otherwise it has replied 404 (a code
@@ -239,7 +229,7 @@ static void handle_create_sku(http_req_t *req)
         return;
     }
 
-    event_ctx_t ctx = ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     sku_row_t row;
     rc = movement_create_sku(sku, product_id, product.seller_id, attributes, quantity, me.user_id,
                              &ctx, &row);
@@ -288,7 +278,7 @@ static void handle_adjust(http_req_t *req)
     json_check_free(&chk);
 
     bool set = has_set == 0;
-    event_ctx_t ctx = ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     adjust_outcome_t out;
     int rc = movement_adjust(sku, me.user_id, strcmp(me.role, "admin") == 0, set,
                              set ? on_hand : delta, &ctx, &out);
@@ -439,7 +429,7 @@ static void handle_reserve(http_req_t *req)
 
     char order_lower[37];
     lower_uuid(order_id, order_lower);
-    event_ctx_t ctx = ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     reserve_outcome_t out;
     int rc = movement_reserve(order_lower, lines, count, (long)ttl, &ctx, &out);
     free(lines);
@@ -522,7 +512,7 @@ static void handle_commit(http_req_t *req)
     const char *order_id;
     if (auth_require_service(req) != 0 || (order_id = path_order(req, buf)) == NULL)
         return;
-    event_ctx_t ctx = ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     finish_outcome_t out;
     int rc = movement_commit(order_id, &ctx, &out);
     reply_finish(req, rc, &out);
@@ -549,7 +539,7 @@ static void handle_release(http_req_t *req)
         return;
     }
     json_check_free(&chk);
-    event_ctx_t ctx = ctx_of(req);
+    event_ctx_t ctx = service_event_ctx(req);
     finish_outcome_t out;
     int rc = movement_release(order_id, reason, &ctx, &out);
     reply_finish(req, rc, &out);

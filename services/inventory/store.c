@@ -20,13 +20,6 @@
 
 #define SKU_COLUMNS "sku, product_id, seller_id, on_hand, reserved, version, " RFC3339("updated_at")
 
-static int run(PGconn *conn, const char *sql, int n, const char *const *params, PGresult **out)
-{
-    int err = ERR_INTERNAL;
-    *out = db_query(conn, sql, n, params, &err);
-    return *out != NULL ? 0 : err;
-}
-
 static int64_t int_at(const PGresult *res, int row, int col)
 {
     return strtoll(PQgetvalue(res, row, col), NULL, 10);
@@ -95,10 +88,10 @@ int store_sku_insert(PGconn *conn, const char *sku, const char *product_id, cons
     PGresult *res;
     /* Insert first and let the primary key decide a duplicate code: checking first
      * would race with another seller creating the same code. */
-    int rc = run(conn,
-                 "INSERT INTO skus (sku, product_id, seller_id, attributes, on_hand) "
-                 "VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING " SKU_COLUMNS,
-                 5, p, &res);
+    int rc = db_run(conn,
+                    "INSERT INTO skus (sku, product_id, seller_id, attributes, on_hand) "
+                    "VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING " SKU_COLUMNS,
+                    5, p, &res);
     if (rc != 0)
         return rc;
     if (PQntuples(res) == 1)
@@ -113,11 +106,11 @@ int store_sku_get(PGconn *conn, const char *sku, bool lock, sku_row_t *out, cJSO
 {
     const char *p[] = {sku};
     PGresult *res;
-    int rc = run(conn,
-                 lock ? "SELECT " SKU_COLUMNS ", attributes::text FROM skus WHERE sku = $1 "
-                        "FOR NO KEY UPDATE"
-                      : "SELECT " SKU_COLUMNS ", attributes::text FROM skus WHERE sku = $1",
-                 1, p, &res);
+    int rc = db_run(conn,
+                    lock ? "SELECT " SKU_COLUMNS ", attributes::text FROM skus WHERE sku = $1 "
+                           "FOR NO KEY UPDATE"
+                         : "SELECT " SKU_COLUMNS ", attributes::text FROM skus WHERE sku = $1",
+                    1, p, &res);
     if (rc != 0)
         return rc;
     if (PQntuples(res) == 0) {
@@ -149,10 +142,10 @@ int store_skus_lock(PGconn *conn, const res_line_t *lines, int count, sku_row_t 
      * reservations of overlapping SKUs, listed in opposite orders, queue instead of
      * deadlocking. NO KEY UPDATE, since the code never changes: foreign-key checks of
      * ledger and reservation rows (KEY SHARE) do not wait for it. */
-    int rc = run(conn,
-                 "SELECT " SKU_COLUMNS " FROM skus WHERE sku = ANY($1::text[]) "
-                 "ORDER BY sku COLLATE \"C\" FOR NO KEY UPDATE",
-                 1, p, &res);
+    int rc = db_run(conn,
+                    "SELECT " SKU_COLUMNS " FROM skus WHERE sku = ANY($1::text[]) "
+                    "ORDER BY sku COLLATE \"C\" FOR NO KEY UPDATE",
+                    1, p, &res);
     free(literal);
     if (rc != 0)
         return rc;
@@ -182,14 +175,14 @@ int store_sku_write(PGconn *conn, sku_row_t *row, const ledger_entry_t *e)
     PGresult *res;
     /* The ledger insert is a data-modifying CTE: it runs whether or not the final
      * SELECT reads it, and only for the row the UPDATE found. */
-    int rc = run(conn,
-                 "WITH u AS (UPDATE skus SET on_hand = $2, reserved = $3, version = $4, "
-                 "updated_at = now() WHERE sku = $1 RETURNING sku, updated_at), "
-                 "l AS (INSERT INTO ledger (sku, kind, on_hand_delta, reserved_delta, "
-                 "on_hand_after, reserved_after, order_id, reason, actor) "
-                 "SELECT sku, $5, $6, $7, $2, $3, $8, $9, $10 FROM u) "
-                 "SELECT " RFC3339("updated_at") " FROM u",
-                 10, p, &res);
+    int rc = db_run(conn,
+                    "WITH u AS (UPDATE skus SET on_hand = $2, reserved = $3, version = $4, "
+                    "updated_at = now() WHERE sku = $1 RETURNING sku, updated_at), "
+                    "l AS (INSERT INTO ledger (sku, kind, on_hand_delta, reserved_delta, "
+                    "on_hand_after, reserved_after, order_id, reason, actor) "
+                    "SELECT sku, $5, $6, $7, $2, $3, $8, $9, $10 FROM u) "
+                    "SELECT " RFC3339("updated_at") " FROM u",
+                    10, p, &res);
     if (rc != 0)
         return rc;
     if (PQntuples(res) == 1)
@@ -224,11 +217,11 @@ int store_product_cross(PGconn *conn, const char *product_id, int delta, bool *i
     snprintf(d, sizeof d, "%d", delta);
     const char *p[] = {product_id, d};
     PGresult *res;
-    int rc = run(conn,
-                 "UPDATE product_stock SET skus_in_stock = skus_in_stock + $2, "
-                 "version = version + 1 WHERE product_id = $1 "
-                 "RETURNING skus_in_stock > 0, version",
-                 2, p, &res);
+    int rc = db_run(conn,
+                    "UPDATE product_stock SET skus_in_stock = skus_in_stock + $2, "
+                    "version = version + 1 WHERE product_id = $1 "
+                    "RETURNING skus_in_stock > 0, version",
+                    2, p, &res);
     if (rc != 0)
         return rc;
     if (PQntuples(res) == 1) {
@@ -277,13 +270,14 @@ int store_ledger_page(PGconn *conn, const char *sku, int64_t before_id, int limi
     PGresult *res;
     *items = NULL;
     *next_before = 0;
-    int rc = run(conn,
-                 "SELECT id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, "
-                 "order_id, reason, actor, " RFC3339(
-                     "created_at") " FROM ledger "
-                                   "WHERE sku = $1 AND ($2::bigint = 0 OR id < $2::bigint) "
-                                   "ORDER BY id DESC LIMIT $3::int",
-                 3, p, &res);
+    int rc =
+        db_run(conn,
+               "SELECT id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, "
+               "order_id, reason, actor, " RFC3339(
+                   "created_at") " FROM ledger "
+                                 "WHERE sku = $1 AND ($2::bigint = 0 OR id < $2::bigint) "
+                                 "ORDER BY id DESC LIMIT $3::int",
+               3, p, &res);
     if (rc != 0)
         return rc;
     int n = PQntuples(res);
@@ -336,11 +330,11 @@ int store_reservation_insert(PGconn *conn, const char *order_id, long ttl_second
     /* ON CONFLICT DO NOTHING waits for a concurrent insert of the same order to commit
      * or roll back, then either skips (it committed) or inserts (it rolled back): the
      * primary key, not a prior read, decides which request reserves. */
-    int rc = run(conn,
-                 "INSERT INTO reservations (order_id, expires_at) "
-                 "VALUES ($1, now() + make_interval(secs => $2::int)) "
-                 "ON CONFLICT (order_id) DO NOTHING RETURNING " RFC3339("expires_at"),
-                 2, p, &res);
+    int rc = db_run(conn,
+                    "INSERT INTO reservations (order_id, expires_at) "
+                    "VALUES ($1, now() + make_interval(secs => $2::int)) "
+                    "ON CONFLICT (order_id) DO NOTHING RETURNING " RFC3339("expires_at"),
+                    2, p, &res);
     if (rc != 0)
         return rc;
     *inserted = PQntuples(res) == 1;
@@ -355,12 +349,13 @@ int store_reservation_get(PGconn *conn, const char *order_id, bool lock, reserva
     const char *p[] = {order_id};
     PGresult *res;
     memset(out, 0, sizeof *out);
-    int rc = run(conn,
-                 lock ? "SELECT order_id, status, release_reason, " RFC3339(
-                            "expires_at") " FROM reservations WHERE order_id = $1 FOR NO KEY UPDATE"
-                      : "SELECT order_id, status, release_reason, " RFC3339(
-                            "expires_at") " FROM reservations WHERE order_id = $1",
-                 1, p, &res);
+    int rc =
+        db_run(conn,
+               lock ? "SELECT order_id, status, release_reason, " RFC3339(
+                          "expires_at") " FROM reservations WHERE order_id = $1 FOR NO KEY UPDATE"
+                    : "SELECT order_id, status, release_reason, " RFC3339(
+                          "expires_at") " FROM reservations WHERE order_id = $1",
+               1, p, &res);
     if (rc != 0)
         return rc;
     if (PQntuples(res) == 0) {
@@ -378,10 +373,10 @@ int store_reservation_get(PGconn *conn, const char *order_id, bool lock, reserva
     if (rc != 0)
         return rc;
 
-    rc = run(conn,
-             "SELECT sku, quantity FROM reservation_lines WHERE order_id = $1 "
-             "ORDER BY sku COLLATE \"C\"",
-             1, p, &res);
+    rc = db_run(conn,
+                "SELECT sku, quantity FROM reservation_lines WHERE order_id = $1 "
+                "ORDER BY sku COLLATE \"C\"",
+                1, p, &res);
     if (rc != 0)
         return rc;
     int n = PQntuples(res);
@@ -419,11 +414,11 @@ int store_reservation_lines_insert(PGconn *conn, const char *order_id, const res
     const char *p[] = {order_id, literal, qty};
     /* Lines of unknown SKUs are left out, so the caller learns which SKU is unknown
      * (SKUs are never deleted: what exists now still exists at commit). */
-    rc = run(conn,
-             "INSERT INTO reservation_lines (order_id, sku, quantity) "
-             "SELECT $1, l.s, l.q FROM unnest($2::text[], $3::bigint[]) AS l(s, q) "
-             "WHERE EXISTS (SELECT 1 FROM skus WHERE skus.sku = l.s) RETURNING sku",
-             3, p, &res);
+    rc = db_run(conn,
+                "INSERT INTO reservation_lines (order_id, sku, quantity) "
+                "SELECT $1, l.s, l.q FROM unnest($2::text[], $3::bigint[]) AS l(s, q) "
+                "WHERE EXISTS (SELECT 1 FROM skus WHERE skus.sku = l.s) RETURNING sku",
+                3, p, &res);
     if (rc != 0)
         goto out;
     int n = PQntuples(res);
@@ -454,11 +449,11 @@ int store_reservation_finish(PGconn *conn, const char *order_id, res_status_t st
 int store_reservation_claim_expired(PGconn *conn, char order_id[37])
 {
     PGresult *res;
-    int rc = run(conn,
-                 "SELECT order_id FROM reservations "
-                 "WHERE status = 'RESERVED' AND expires_at <= now() "
-                 "ORDER BY expires_at LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED",
-                 0, NULL, &res);
+    int rc = db_run(conn,
+                    "SELECT order_id FROM reservations "
+                    "WHERE status = 'RESERVED' AND expires_at <= now() "
+                    "ORDER BY expires_at LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED",
+                    0, NULL, &res);
     if (rc != 0)
         return rc;
     if (PQntuples(res) == 0)
@@ -476,10 +471,10 @@ int store_product_availability(PGconn *conn, const char *product_id, cJSON **out
     const char *p[] = {product_id};
     PGresult *res;
     *out = NULL;
-    int rc = run(conn,
-                 "SELECT sku, attributes::text, on_hand > reserved FROM skus "
-                 "WHERE product_id = $1 ORDER BY sku COLLATE \"C\"",
-                 1, p, &res);
+    int rc = db_run(conn,
+                    "SELECT sku, attributes::text, on_hand > reserved FROM skus "
+                    "WHERE product_id = $1 ORDER BY sku COLLATE \"C\"",
+                    1, p, &res);
     if (rc != 0)
         return rc;
     /* Built detached and attached at the end, so the answer reads product_id, in_stock,
@@ -526,10 +521,10 @@ int store_skus_available(PGconn *conn, const char *const *skus, int count, cJSON
         return ERR_INTERNAL;
     const char *p[] = {literal};
     PGresult *res;
-    int rc = run(conn,
-                 "SELECT sku, product_id, on_hand - reserved FROM skus "
-                 "WHERE sku = ANY($1::text[]) ORDER BY sku COLLATE \"C\"",
-                 1, p, &res);
+    int rc = db_run(conn,
+                    "SELECT sku, product_id, on_hand - reserved FROM skus "
+                    "WHERE sku = ANY($1::text[]) ORDER BY sku COLLATE \"C\"",
+                    1, p, &res);
     free(literal);
     if (rc != 0)
         return rc;

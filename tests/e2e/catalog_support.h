@@ -120,7 +120,7 @@ static inline void c_admin_do(const char *admin, const char *method, const char 
 
 static inline void c_approve(const char *admin, const char *id)
 {
-    char path[128];
+    char path[512];
     snprintf(path, sizeof path, "/admin/products/%s/approve", id);
     c_admin_do(admin, "PUT", path, NULL, 200);
 }

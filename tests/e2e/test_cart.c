@@ -125,7 +125,7 @@ static void stocked_product(const char *title, long price, const char *currency,
 static t_resp_t add_item(const char *token, const char *product_id, const char *sku, long qty,
                          long expect)
 {
-    char body[256];
+    char body[2048];
     snprintf(body, sizeof body, "{\"product_id\":\"%s\",\"sku\":\"%s\",\"quantity\":%ld}",
              product_id, sku, qty);
     return call("POST", "/cart/items", token, body, expect);

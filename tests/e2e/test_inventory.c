@@ -59,7 +59,7 @@ static void unique_sku(char *buf, size_t len, const char *prefix)
     char unique[96];
     t_unique_email(unique, sizeof unique, "x"); /* "x-<pid>-<time>-<n>@example.com" */
     unique[strcspn(unique, "@")] = '\0';
-    snprintf(buf, len, "%s-%s-%d", prefix, unique + 2, ++n);
+    assert_true(snprintf(buf, len, "%s-%s-%d", prefix, unique + 2, ++n) < (int)len);
     for (char *p = buf; *p; p++)
         if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '.' || *p == '_'))
@@ -124,7 +124,7 @@ static long internal(const char *method, const char *path, const char *body, t_r
 {
     char url[512];
     const char *headers[] = {service_header, NULL};
-    snprintf(url, sizeof url, "%s%s", inventory_url, path);
+    assert_true(snprintf(url, sizeof url, "%s%s", inventory_url, path) < (int)sizeof url);
     if (t_http(method, url, NULL, body, headers, r) != 0)
         return -1;
     return r->status;
@@ -240,8 +240,8 @@ static void make_category(void)
     static char slug[64];
     char email[128], body[256];
     t_unique_email(email, sizeof email, "cat");
-    snprintf(slug, sizeof slug, "inv-%s", email + 4);
-    slug[strcspn(slug, "@")] = '\0';
+    email[strcspn(email, "@")] = '\0';
+    snprintf(slug, sizeof slug, "inv-%.56s", email + 4);
     for (char *p = slug; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
             *p = '-';

@@ -48,6 +48,10 @@ bool db_ping(void);
 PGresult *db_query(PGconn *conn, const char *sql, int nparams, const char *const *params,
                    int *err);
 
+/* db_query in the 0-or-error convention: 0 with *out (caller PQclear()s it), or the
+ * error code with *out NULL. */
+int db_run(PGconn *conn, const char *sql, int nparams, const char *const *params, PGresult **out);
+
 /* Like db_query for statements whose rows are not needed; returns 0 or the error code. */
 int db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params);
 

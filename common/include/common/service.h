@@ -39,6 +39,14 @@ typedef struct service_def {
  * clean stop, 1 when it could not start, 2 on bad configuration). */
 int service_run(const service_def_t *def);
 
+/* What the events a request causes carry: its request id as the correlation id and the
+ * caller's traceparent when it is well formed (a new one is made otherwise). */
+event_ctx_t service_event_ctx(const http_req_t *req);
+
+/* This worker's pooled database connection; NULL after replying 503 when the database
+ * cannot be reached. */
+PGconn *service_db(http_req_t *req);
+
 /* A numeric setting from the environment that must lie in [min, max]; logs and exits(2)
  * on anything else, since a silently clamped setting is worse than none. */
 long service_setting(const char *name, long fallback, long min, long max);

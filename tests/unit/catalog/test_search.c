@@ -202,16 +202,27 @@ static void test_search_sql_keeps_values_in_parameters(void **state)
     assert_true(param_index(s, "93a44f7c-4ccf-4fd3-9074-a3bbf453d0f9") > 0);
     assert_true(param_index(s, "6") > 0); /* limit + 1 */
     assert_non_null(strstr(s->text, "status = 'APPROVED'"));
-    /* The words pick the candidates first, from the indexes, inside a fence. */
+    /* The words pick the candidates first, from the indexes, inside materialized CTEs;
+     * the typo branch only when the full text finds too few. */
     assert_non_null(
-        strstr(s->text, "(search @@ to_tsquery('simple', $1) OR $2 <% title) OFFSET 0) p"));
+        strstr(s->text, "WITH f AS MATERIALIZED (SELECT p.id, p.category_slug, p.price AS k"));
+    assert_non_null(strstr(s->text, "p.search @@ to_tsquery('simple', $1)"));
+    assert_non_null(strstr(s->text, "$2 <% p.title"));
+    assert_non_null(strstr(s->text, "(SELECT count(*) FROM f) < 20"));
     assert_non_null(strstr(s->text, "AND p.in_stock"));
-    assert_non_null(strstr(s->text, "ORDER BY p.price ASC, p.id ASC"));
+    assert_non_null(strstr(s->text, "ORDER BY m.k ASC, m.id ASC"));
+    assert_non_null(strstr(s->text, "ORDER BY pg.k ASC, pg.id ASC"));
+    /* The first page's facets come from the same matches, in the last column. */
+    assert_true(s->facets);
+    assert_non_null(strstr(s->text, "fc.facets FROM fc LEFT JOIN"));
+    /* The ranking is only computed for sort=relevance. */
+    assert_null(strstr(s->text, "ts_rank"));
     /* Every $n refers to a parameter that exists. */
     for (const char *p = strchr(s->text, '$'); p != NULL; p = strchr(p + 1, '$'))
         assert_true(atoi(p + 1) >= 1 && atoi(p + 1) <= s->nparams);
 
-    /* The facets leave out the category and the cursor. */
+    /* The facets leave out the category and the cursor (the statement without words). */
+    q.has_q = false;
     assert_int_equal(search_facets_sql(&q, s), 0);
     assert_int_equal(param_index(s, "shoes"), 0);
     assert_non_null(strstr(s->text, "GROUP BY p.category_slug"));
@@ -239,8 +250,10 @@ static void test_search_sql_cursor_per_sort(void **state)
     search_params_t in2 = {.q = "shoe", .cursor = cursor};
     assert_true(parse(&in2, &q, &d));
     assert_int_equal(search_page_sql(&q, "p.id", s), 0);
-    assert_non_null(strstr(s->text, "< $3::float8 OR"));
-    assert_non_null(strstr(s->text, "p.id > $4::uuid"));
+    assert_non_null(strstr(s->text, "m.k < $3::float8 OR"));
+    assert_non_null(strstr(s->text, "m.id > $4::uuid"));
+    assert_non_null(strstr(s->text, "ts_rank"));
+    assert_false(s->facets); /* facets come with the first page only */
 
     /* A cursor of another sort is a bad cursor. */
     search_params_t in3 = {.q = "shoe", .sort = "price_desc", .cursor = cursor};

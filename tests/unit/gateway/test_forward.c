@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "common/ids.h"
 #include "forward.h"
 
 static void test_forward_request_headers_are_an_allow_list(void **state)
@@ -57,19 +58,19 @@ static void test_forward_response_headers_are_an_allow_list(void **state)
 static void test_forward_traceparent_validation(void **state)
 {
     (void)state;
-    assert_true(fwd_traceparent_valid("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
-    assert_true(fwd_traceparent_valid("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"));
-    assert_false(fwd_traceparent_valid(NULL));
-    assert_false(fwd_traceparent_valid(""));
+    assert_true(id_is_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    assert_true(id_is_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"));
+    assert_false(id_is_traceparent(NULL));
+    assert_false(id_is_traceparent(""));
     /* upper case hex, zero ids, other versions, wrong lengths and separators */
-    assert_false(fwd_traceparent_valid("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));
-    assert_false(fwd_traceparent_valid("00-00000000000000000000000000000000-00f067aa0ba902b7-01"));
-    assert_false(fwd_traceparent_valid("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"));
-    assert_false(fwd_traceparent_valid("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
-    assert_false(fwd_traceparent_valid("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1"));
-    assert_false(fwd_traceparent_valid("00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01"));
+    assert_false(id_is_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));
+    assert_false(id_is_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"));
+    assert_false(id_is_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"));
+    assert_false(id_is_traceparent("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    assert_false(id_is_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-1"));
+    assert_false(id_is_traceparent("00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01"));
     assert_false(
-        fwd_traceparent_valid("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\nX: y"));
+        id_is_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\nX: y"));
 }
 
 static void test_forward_encode_path(void **state)
