@@ -296,26 +296,37 @@ static void handle_logout(http_req_t *req)
 
 /* ---- /user -------------------------------------------------------------------------- */
 
-static void handle_me(http_req_t *req)
+/* Replies with user id's profile (full: with created_at, for the user themself); the
+ * password hash read with it is wiped before anything else happens. */
+static void reply_user(http_req_t *req, const char *id, bool full)
 {
-    auth_principal_t me;
     user_row_t user;
-    if (auth_require(req, NULL, &me) != 0)
-        return;
     PGconn *conn = service_db(req);
     if (conn == NULL)
         return;
-    int rc = store_user_by_id(conn, me.user_id, &user);
+    int rc = store_user_by_id(conn, id, &user);
     sodium_memzero(user.password_hash, sizeof user.password_hash);
+    if (rc == ERR_NOT_FOUND) {
+        http_reply_err(req, ERR_NOT_FOUND, "no such user");
+        return;
+    }
     if (rc != 0) {
         reply_failure(req, rc);
         return;
     }
-    cJSON *out = user_json(&user, true);
+    cJSON *out = user_json(&user, full);
     if (out == NULL)
         http_reply_err(req, ERR_INTERNAL, NULL);
     else
         http_reply_json(req, 200, out);
+}
+
+static void handle_me(http_req_t *req)
+{
+    auth_principal_t me;
+    if (auth_require(req, NULL, &me) != 0)
+        return;
+    reply_user(req, me.user_id, true);
 }
 
 static void handle_list_addresses(http_req_t *req)
@@ -438,7 +449,6 @@ static void handle_jwks(http_req_t *req)
 
 static void handle_internal_user(http_req_t *req)
 {
-    user_row_t user;
     if (auth_require_service(req) != 0)
         return;
     const char *id = http_param(req, "id");
@@ -446,24 +456,7 @@ static void handle_internal_user(http_req_t *req)
         http_reply_err(req, ERR_NOT_FOUND, "no such user");
         return;
     }
-    PGconn *conn = service_db(req);
-    if (conn == NULL)
-        return;
-    int rc = store_user_by_id(conn, id, &user);
-    sodium_memzero(user.password_hash, sizeof user.password_hash);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_err(req, ERR_NOT_FOUND, "no such user");
-        return;
-    }
-    if (rc != 0) {
-        reply_failure(req, rc);
-        return;
-    }
-    cJSON *out = user_json(&user, false);
-    if (out == NULL)
-        http_reply_err(req, ERR_INTERNAL, NULL);
-    else
-        http_reply_json(req, 200, out);
+    reply_user(req, id, false);
 }
 
 static void handle_internal_address(http_req_t *req)
