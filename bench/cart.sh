@@ -37,19 +37,8 @@ CART_CUSTOMERS=${CART_CUSTOMERS:-32}
 STACK_ENV=$RUN_DIR/stack.env
 PY=/usr/bin/python3
 
-[ -f "$STACK_ENV" ] || {
-    echo "bench-cart: no $STACK_ENV: start the stack first (make bench-cart does)" >&2
-    exit 1
-}
-for tool in wrk curl psql "$PY"; do
-    command -v "$tool" >/dev/null || {
-        echo "bench-cart: $tool is missing" >&2
-        exit 1
-    }
-done
-env_get() {
-    sed -n "s/^$1=//p" "$STACK_ENV" | tail -n 1
-}
+. "$REPO_DIR/bench/lib.sh"
+bench_require bench-cart wrk curl psql "$PY"
 GATEWAY_URL=$(env_get GATEWAY_URL)
 CART_URL=$(env_get CART_URLS | cut -d, -f1)
 [ -n "$GATEWAY_URL" ] && [ -n "$CART_URL" ] && [ -n "$(env_get CATALOG_URLS)" ] &&

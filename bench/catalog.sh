@@ -35,19 +35,8 @@ CATEGORY=${CATEGORY:-bench-3}
 STACK_ENV=$RUN_DIR/stack.env
 SQL_TOOL=$BUILD_DIR/bench/bench_catalog_sql
 
-[ -f "$STACK_ENV" ] || {
-    echo "bench: no $STACK_ENV: start the stack first (make up)" >&2
-    exit 1
-}
-for tool in wrk psql curl "$SQL_TOOL"; do
-    command -v "$tool" >/dev/null || {
-        echo "bench: $tool is missing (bench_catalog_sql: cmake --build $BUILD_DIR --target bench_catalog_sql)" >&2
-        exit 1
-    }
-done
-env_get() {
-    sed -n "s/^$1=//p" "$STACK_ENV" | tail -n 1
-}
+. "$REPO_DIR/bench/lib.sh"
+bench_require bench-catalog wrk psql curl "$SQL_TOOL"
 GATEWAY_URL=$(env_get GATEWAY_URL)
 CATALOG_URL=$(env_get CATALOG_URLS | cut -d, -f1)
 DATABASE_URL=$(env_get DATABASE_URL)

@@ -27,13 +27,8 @@ SKUS=${SKUS:-10000}
 STACK_ENV=$RUN_DIR/stack.env
 PY=/usr/bin/python3
 
-[ -f "$STACK_ENV" ] || {
-    echo "bench: no $STACK_ENV: start the stack first (make up)" >&2
-    exit 1
-}
-env_get() {
-    sed -n "s/^$1=//p" "$STACK_ENV" | tail -n 1
-}
+. "$REPO_DIR/bench/lib.sh"
+bench_require bench-inventory wrk curl
 INVENTORY_URL=$(env_get INVENTORY_URLS | cut -d, -f1)
 DATABASE_URL=$(env_get DATABASE_URL)
 SERVICE_TOKEN=$(env_get SERVICE_TOKEN)

@@ -47,19 +47,8 @@ OTHER_TRIES=${OTHER_TRIES:-3}
 STACK_ENV=$RUN_DIR/stack.env
 PY=/usr/bin/python3
 
-[ -f "$STACK_ENV" ] || {
-    echo "bench: no $STACK_ENV: start the stack first (make up)" >&2
-    exit 1
-}
-for tool in wrk kcat curl "$PY"; do
-    command -v "$tool" >/dev/null || {
-        echo "bench: $tool is missing" >&2
-        exit 1
-    }
-done
-env_get() {
-    sed -n "s/^$1=//p" "$STACK_ENV" | tail -n 1
-}
+. "$REPO_DIR/bench/lib.sh"
+bench_require bench wrk kcat curl "$PY"
 GATEWAY_URL=$(env_get GATEWAY_URL)
 IDENTITY_URL=$(env_get IDENTITY_URLS | cut -d, -f1)
 KAFKA_BROKERS=$(env_get KAFKA_BROKERS)
