@@ -124,7 +124,10 @@ static inline void j_zone_ensure(long fee)
              "{\"name\":\"journey-%s\",\"country\":\"%s\",\"fee\":%ld,\"currency\":\"NPR\"}",
              J_COUNTRY, J_COUNTRY, fee);
     t_resp_t r = j_call("POST", "/admin/zones", j_admin(), body, 0);
-    if (r.status != 201 && r.status != 409)
+    /* A stack built without fulfillment (FULFILLMENT_URLS absent from its environment)
+     * has no zones: the gateway answers 503, and the order service charges no shipping. */
+    bool no_fulfillment = getenv("FULFILLMENT_URLS") == NULL && r.status == 503;
+    if (r.status != 201 && r.status != 409 && !no_fulfillment)
         fail_msg("POST /admin/zones: %ld %s", r.status, r.body);
     t_resp_free(&r);
 }
@@ -220,6 +223,44 @@ static inline void j_stock(const char *sku, long *on_hand, long *reserved, long 
     *on_hand = oh;
     *reserved = res;
     *available = oh >= 0 ? oh - res : -1;
+}
+
+/* POST /payment/initiate {order_id, provider} as the customer; fails the test unless it
+ * answers 201. The payment's id goes to payment_id[37]; the reply (redirect_url, form)
+ * is the caller's to read and free. (Added for the Khalti and eSewa tests.) */
+static inline t_resp_t j_pay_initiate(const j_user_t *customer, const char *order_id,
+                                      const char *provider, char payment_id[37])
+{
+    char body[160];
+    snprintf(body, sizeof body, "{\"order_id\":\"%s\",\"provider\":\"%s\"}", order_id, provider);
+    t_resp_t r = j_call("POST", "/payment/initiate", customer->token, body, 201);
+    const char *id = c_str(r.json, "payment_id");
+    assert_non_null(id);
+    snprintf(payment_id, 37, "%s", id);
+    return r;
+}
+
+typedef struct j_event_wait {
+    const char *topic, *type, *subject;
+    int want, last;
+} j_event_wait_t;
+
+static inline bool j_event_count_is(void *arg)
+{
+    j_event_wait_t *w = arg;
+    w->last = t_topic_count(w->topic, w->type, w->subject);
+    return w->last == w->want;
+}
+
+/* Waits up to timeout_ms until topic holds exactly want events of type about subject;
+ * fails the test with the last count seen otherwise. */
+static inline void j_wait_events(const char *topic, const char *type, const char *subject, int want,
+                                 int timeout_ms)
+{
+    j_event_wait_t w = {.topic = topic, .type = type, .subject = subject, .want = want};
+    if (!t_wait_until(j_event_count_is, &w, timeout_ms))
+        fail_msg("%s: %d %s about %s after %d ms, want %d", topic, w.last, type, subject,
+                 timeout_ms, want);
 }
 
 #endif

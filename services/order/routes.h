@@ -1,0 +1,12 @@
+/* routes.h - the order service's HTTP surface: the static route table. */
+#ifndef ORDER_ROUTES_H
+#define ORDER_ROUTES_H
+
+#include <stddef.h>
+
+#include "common/http.h"
+
+/* The route table for the HTTP server. */
+const http_route_t *routes_table(size_t *count);
+
+#endif
