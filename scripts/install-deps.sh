@@ -16,6 +16,8 @@ PACKAGES=(
     postgresql-15 postgresql-client-15 python3 procps curl openssl ca-certificates
     # tests and tooling: Kafka client, event contracts, compose validation, benchmarks
     kcat protobuf-compiler libprotobuf-dev python3-protobuf python3-yaml docker-compose wrk
+    # fuzzing (tests/fuzz): clang's libFuzzer and sanitizer runtimes, only recommended by clang
+    libclang-rt-14-dev
 )
 
 # One dpkg-query for all: a package it does not know prints nothing and so counts as missing.

@@ -6,6 +6,11 @@
 #   scripts/stack.sh status   what is running
 #   scripts/stack.sh logs     follow the logs
 #   scripts/stack.sh run      up, follow the logs, down on Ctrl-C (`make run`)
+#   scripts/stack.sh stop-mailcatcher | start-mailcatcher
+#                             an SMTP outage for tests: stop the catcher, start it again
+#   scripts/stack.sh kill NAME | restart NAME | restart-postgres
+#                             faults for tests/chaos: SIGKILL a process, start it again
+#                             as it was started, restart the database server
 #
 # Environment: RUN_DIR (default <repo>/.run), BUILD_DIR (default <repo>/build).
 # Optional: ADMIN_EMAIL, ADMIN_PASSWORD (random per stack when unset), <NAME>_REPLICAS
@@ -15,10 +20,10 @@
 #
 # What `up` starts: a throwaway PostgreSQL cluster (database `store`, one role per
 # service from deploy/postgres/init-roles.sql), the development Kafka broker
-# (tools/devbroker), an SMTP catcher (tools/mailcatcher), then every service in
-# SERVICES whose binary is built, the gateway last. Every process gets a pid file in
-# RUN_DIR/pids and a log in RUN_DIR/logs; `down` stops exactly those PIDs and never
-# looks processes up by name.
+# (tools/devbroker), an SMTP catcher (tools/mailcatcher), the Khalti and eSewa stubs
+# (tests/stubs), then every service in SERVICES whose binary is built, the gateway last.
+# Every process gets a pid file in RUN_DIR/pids and a log in RUN_DIR/logs; `down` stops
+# exactly those PIDs and never looks processes up by name.
 set -euo pipefail
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -99,9 +104,11 @@ spawn() {
     # No fork between here and the program: setsid only forks when it is a process
     # group leader, which a background job of a non-interactive shell is not, and
     # env and nohup exec. So $! is the program's own pid.
-    setsid nohup env "${envs[@]}" "$@" </dev/null >"$LOG_DIR/$name.log" 2>&1 &
+    setsid nohup env "${envs[@]}" "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
     echo $! >"$PID_DIR/$name.pid"
     echo "$1" >"$PID_DIR/$name.cmd"
+    # What `restart` needs to start it again exactly so (it holds secrets: owner only).
+    (umask 077 && printf '%s\0' "$name" "${envs[@]}" -- "$@" >"$PID_DIR/$name.argv")
 }
 
 # True when pid is alive and still the program started as NAME (its command line holds
@@ -301,6 +308,123 @@ pg_stop() {
     rm -f "$RUN_DIR/pg.dir" "$PID_DIR/postgres.pid"
 }
 
+# --- payment provider stubs (Khalti, eSewa) --------------------------------------------
+
+# Local stand-ins for Khalti and eSewa that follow their documented APIs
+# (tests/stubs/khalti_stub.py, esewa_stub.py). Each binds a free port itself and writes
+# it to a file; the payment daemon gets their URLs and test credentials from
+# payment_stub_env, the tests the URLs from stack.env (KHALTI_STUB_URL, ESEWA_STUB_URL).
+ESEWA_TEST_PRODUCT_CODE=EPAYTEST
+ESEWA_TEST_SECRET='8gBm/:&EnhH.1/q' # eSewa's published UAT key (PROVIDERS.md 3.6)
+
+# Starts one stub and waits for its port file; its port goes into STUB_PORT.
+# Usage: start_stub NAME SCRIPT ARGS...
+start_stub() {
+    local name=$1 script=$2 port_file=$RUN_DIR/$1.port deadline=$((SECONDS + 30))
+    shift 2
+    rm -f "$port_file"
+    spawn "$name" -- "$PYTHON" "$REPO_DIR/tests/stubs/$script" --port-file "$port_file" "$@"
+    while [ ! -s "$port_file" ]; do
+        pid_alive "$(pid_of "$name")" || {
+            show_log "$name"
+            die "$name died"
+        }
+        [ $SECONDS -lt $deadline ] || {
+            show_log "$name"
+            die "$name wrote no $port_file in 30s"
+        }
+        sleep 0.05
+    done
+    STUB_PORT=$(cat "$port_file")
+}
+
+start_payment_stubs() {
+    KHALTI_TEST_SECRET=$(openssl rand -hex 16)
+    start_stub khalti-stub khalti_stub.py --secret "$KHALTI_TEST_SECRET"
+    KHALTI_STUB_URL=http://127.0.0.1:$STUB_PORT
+    log "Khalti stub on $KHALTI_STUB_URL"
+    start_stub esewa-stub esewa_stub.py --product-code "$ESEWA_TEST_PRODUCT_CODE" \
+        --secret "$ESEWA_TEST_SECRET"
+    ESEWA_STUB_URL=http://127.0.0.1:$STUB_PORT
+    log "eSewa stub on $ESEWA_STUB_URL"
+}
+
+# The payment daemon's Khalti and eSewa settings, pointing at the stubs.
+payment_stub_env() {
+    echo "KHALTI_API_BASE=$KHALTI_STUB_URL"
+    echo "KHALTI_SECRET_KEY=$KHALTI_TEST_SECRET"
+    echo "ESEWA_FORM_BASE=$ESEWA_STUB_URL"
+    echo "ESEWA_STATUS_BASE=$ESEWA_STUB_URL"
+    echo "ESEWA_PRODUCT_CODE=$ESEWA_TEST_PRODUCT_CODE"
+    echo "ESEWA_SECRET_KEY=$ESEWA_TEST_SECRET"
+    # Attempts whose buyer never came back are looked up after a few seconds rather than
+    # a minute, so tests/e2e/test_payment_khalti.c sees the reconciler settle one.
+    echo "PAYMENT_RECONCILE_AFTER_SECONDS=${PAYMENT_RECONCILE_AFTER_SECONDS:-5}"
+}
+
+# --- payment provider stubs (Stripe) and the fake provider's secret --------------------
+
+# The Stripe stub (tests/stubs/stripe_stub.py) signs its webhooks and POSTs them to the
+# gateway, so it starts once the gateway's URL is known. The fake provider's webhook
+# secret and the Stripe test secrets are made per stack; the tests read them (and the
+# stub's URL, for its test controls) from stack.env.
+start_stripe_stub() {
+    local gateway=${1%%,*}
+    STRIPE_TEST_KEY=sk_test_$(openssl rand -hex 12)
+    STRIPE_TEST_WHSEC=whsec_$(openssl rand -hex 16)
+    FAKE_WEBHOOK_SECRET=$(openssl rand -hex 32)
+    start_stub stripe-stub stripe_stub.py --secret-key "$STRIPE_TEST_KEY" \
+        --webhook-secret "$STRIPE_TEST_WHSEC" --webhook-url "$gateway/payment/webhook/stripe"
+    STRIPE_STUB_URL=http://127.0.0.1:$STUB_PORT
+    log "Stripe stub on $STRIPE_STUB_URL"
+}
+
+# The payment daemon's Stripe and fake settings, and the public URL it builds return
+# URLs and the fake provider's page with.
+payment_stripe_env() {
+    local gateway=${URLS[gateway]:-http://127.0.0.1:8080}
+    echo "PUBLIC_BASE_URL=${gateway%%,*}"
+    echo "FAKE_WEBHOOK_SECRET=$FAKE_WEBHOOK_SECRET"
+    echo "STRIPE_API_BASE=$STRIPE_STUB_URL"
+    echo "STRIPE_SECRET_KEY=$STRIPE_TEST_KEY"
+    echo "STRIPE_WEBHOOK_SECRET=$STRIPE_TEST_WHSEC"
+}
+
+# --- mail catcher and SMS stub (notification) ------------------------------------------
+
+# The SMTP catcher on SMTP_PORT, saving to MAIL_DIR (and dropping a resent Message-ID).
+start_mailcatcher() {
+    log "SMTP catcher on 127.0.0.1:$SMTP_PORT"
+    spawn mailcatcher -- "$PYTHON" "$REPO_DIR/tools/mailcatcher/mailcatcher.py" \
+        --listen "127.0.0.1:$SMTP_PORT" --dir "$MAIL_DIR"
+    wait_tcp mailcatcher "$SMTP_PORT"
+}
+
+# The SMS provider stub (tests/stubs/sms_stub.py): messages land in SMS_DIR.
+start_sms_stub() {
+    SMS_DIR=$RUN_DIR/sms
+    SMS_TEST_KEY=$(openssl rand -hex 16)
+    rm -rf "$SMS_DIR"
+    start_stub sms-stub sms_stub.py --dir "$SMS_DIR" --api-key "$SMS_TEST_KEY"
+    SMS_STUB_URL=http://127.0.0.1:$STUB_PORT
+    log "SMS stub on $SMS_STUB_URL"
+}
+
+# `stop-mailcatcher` / `start-mailcatcher`: an SMTP outage and its end, for tests. The
+# catcher is stopped by its pid and started again on the same port (from stack.env).
+cmd_mailcatcher() {
+    [ -f "$STACK_ENV" ] || die "no stack in $RUN_DIR"
+    SMTP_PORT=$(sed -n 's/^SMTP_PORT=//p' "$STACK_ENV" | tail -n 1)
+    [ -n "$SMTP_PORT" ] || die "no SMTP_PORT in $STACK_ENV"
+    if [ "$1" = stop ]; then
+        stop_group mailcatcher
+        log "SMTP catcher stopped"
+    else
+        pid_ours mailcatcher "$(pid_of mailcatcher)" && die "the SMTP catcher is running"
+        start_mailcatcher
+    fi
+}
+
 # --- services --------------------------------------------------------------------------
 
 # Variables one service needs beyond the common ones, as NAME=VALUE lines.
@@ -319,6 +443,24 @@ service_env() {
     notification)
         echo "SMTP_HOST=127.0.0.1"
         echo "SMTP_PORT=$SMTP_PORT"
+        echo "SMS_API_BASE=$SMS_STUB_URL"
+        echo "SMS_API_KEY=$SMS_TEST_KEY"
+        # Quick retries, and enough of them to outlast an SMTP outage of a test.
+        echo "NOTIFY_RETRY_BASE_MS=${NOTIFY_RETRY_BASE_MS:-500}"
+        echo "NOTIFY_RETRY_CAP_MS=${NOTIFY_RETRY_CAP_MS:-4000}"
+        echo "NOTIFY_MAX_ATTEMPTS=${NOTIFY_MAX_ATTEMPTS:-40}"
+        ;;
+    fulfillment)
+        # Auto-assignment on by zone: a courier that lists a zone gets its new shipments
+        # (tests make their own zone and courier); the signed courier callback's secret.
+        echo "FULFILLMENT_AUTO_ASSIGN=${FULFILLMENT_AUTO_ASSIGN:-zone}"
+        echo "COURIER_CALLBACK_SECRET=$COURIER_CALLBACK_SECRET"
+        ;;
+    payment)
+        # Khalti and eSewa point at their stubs (start_payment_stubs).
+        payment_stub_env
+        # Stripe points at its stub, the fake provider at the gateway (start_stripe_stub).
+        payment_stripe_env
         ;;
     esac
 }
@@ -375,6 +517,7 @@ cmd_up() {
         chmod 600 "$KEY_DIR/jwt-private.pem"
     fi
     SERVICE_TOKEN=$(openssl rand -hex 32)
+    COURIER_CALLBACK_SECRET=$(openssl rand -hex 32)
     ADMIN_EMAIL=${ADMIN_EMAIL:-admin@store.local}
     ADMIN_PASSWORD=${ADMIN_PASSWORD:-$(openssl rand -hex 12)}
 
@@ -399,10 +542,10 @@ cmd_up() {
     KAFKA_BROKERS=$(head -n 1 "$RUN_DIR/kafka.addr" | tr -d '[:space:]')
     [ -n "$KAFKA_BROKERS" ] || die "empty $RUN_DIR/kafka.addr"
 
-    log "SMTP catcher on 127.0.0.1:$SMTP_PORT"
-    spawn mailcatcher -- "$PYTHON" "$REPO_DIR/tools/mailcatcher/mailcatcher.py" \
-        --listen "127.0.0.1:$SMTP_PORT" --dir "$MAIL_DIR"
-    wait_tcp mailcatcher "$SMTP_PORT"
+    start_mailcatcher
+    start_sms_stub
+
+    start_payment_stubs
 
     # Ports and URLs of every replica of every service.
     local entry urls_env=() url_lines=""
@@ -423,6 +566,8 @@ cmd_up() {
             url_lines+="$(upper "$name")_URLS=$list"$'\n'
         fi
     done
+
+    start_stripe_stub "${URLS[gateway]:-http://127.0.0.1:8080}"
 
     # Start the services (the gateway after the others are ready).
     local phase
@@ -481,10 +626,18 @@ cmd_up() {
         echo "MAIL_DIR=$MAIL_DIR"
         echo "SMTP_HOST=127.0.0.1"
         echo "SMTP_PORT=$SMTP_PORT"
+        echo "SMS_DIR=$SMS_DIR"
+        echo "SMS_STUB_URL=$SMS_STUB_URL"
+        echo "KHALTI_STUB_URL=$KHALTI_STUB_URL"
+        echo "ESEWA_STUB_URL=$ESEWA_STUB_URL"
+        echo "STRIPE_STUB_URL=$STRIPE_STUB_URL"
+        echo "STRIPE_WEBHOOK_SECRET=$STRIPE_TEST_WHSEC"
+        echo "FAKE_WEBHOOK_SECRET=$FAKE_WEBHOOK_SECRET"
         echo "ADMIN_EMAIL=$ADMIN_EMAIL"
         echo "ADMIN_PASSWORD=$ADMIN_PASSWORD"
         printf '%s' "$url_lines"
         echo "SERVICE_TOKEN=$SERVICE_TOKEN"
+        echo "COURIER_CALLBACK_SECRET=$COURIER_CALLBACK_SECRET"
         echo "JWT_PRIVATE_KEY_FILE=$KEY_DIR/jwt-private.pem"
         echo "JWT_PUBLIC_KEY_FILE=$KEY_DIR/jwt-public.pem"
         echo "DEVBROKER_PID=$(pid_of devbroker)"
@@ -521,7 +674,7 @@ cmd_down() {
             name=$(basename "$f" .pid)
             case "$name" in
             gateway | gateway-*) gateway+=("$name") ;;
-            devbroker | mailcatcher) infra+=("$name") ;;
+            devbroker | mailcatcher | *-stub) infra+=("$name") ;;
             postgres) ;;
             *) services+=("$name") ;;
             esac
@@ -579,14 +732,63 @@ cmd_run() {
     wait "$TAIL_PID" || true
 }
 
+# --- faults, for tests/chaos -------------------------------------------------------------
+
+# `kill NAME`: SIGKILL one process of the stack (a crash: no clean shutdown).
+cmd_kill() {
+    local name=$1 pid
+    pid=$(pid_of "$name")
+    pid_ours "$name" "$pid" || die "$name is not running"
+    kill -KILL "$pid"
+    while pid_alive "$pid"; do sleep 0.02; done
+    log "$name (pid $pid) killed"
+}
+
+# `restart NAME`: kills NAME if it still runs, then starts it again with the same
+# environment, arguments and port, and waits for its /readyz when it serves HTTP.
+cmd_restart() {
+    local name=$1 f=$PID_DIR/$1.argv args=()
+    [ -f "$f" ] || die "no record of how $name was started"
+    if pid_ours "$name" "$(pid_of "$name")"; then
+        cmd_kill "$name"
+    fi
+    mapfile -d '' args <"$f"
+    spawn "${args[@]}"
+    local a listen=""
+    for a in "${args[@]}"; do
+        case "$a" in HTTP_LISTEN=*) listen=${a#HTTP_LISTEN=} ;; esac
+    done
+    if [ -n "$listen" ]; then
+        wait_ready "$name" "http://$listen/readyz"
+    fi
+    log "$name restarted (pid $(pid_of "$name"))"
+}
+
+# `restart-postgres`: a fast restart of the database server on the same port; every
+# open connection is cut.
+cmd_restart_postgres() {
+    local dir
+    dir=$(cat "$RUN_DIR/pg.dir" 2>/dev/null || true)
+    [ -n "$dir" ] || die "no PostgreSQL in $RUN_DIR"
+    as_pg_owner "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -m fast -w -t 60 \
+        restart >/dev/null || die "PostgreSQL did not restart"
+    head -n 1 "$dir/data/postmaster.pid" >"$PID_DIR/postgres.pid"
+    log "PostgreSQL restarted"
+}
+
 case "${1:-}" in
 up) cmd_up ;;
+kill) cmd_kill "${2:?usage: $0 kill NAME}" ;;
+restart) cmd_restart "${2:?usage: $0 restart NAME}" ;;
+restart-postgres) cmd_restart_postgres ;;
 down) cmd_down ;;
 status) cmd_status ;;
 logs) cmd_logs ;;
 run) cmd_run ;;
+stop-mailcatcher) cmd_mailcatcher stop ;;
+start-mailcatcher) cmd_mailcatcher start ;;
 *)
-    echo "usage: $0 up|down|status|logs|run" >&2
+    echo "usage: $0 up|down|status|logs|run|stop-mailcatcher|start-mailcatcher|kill NAME|restart NAME|restart-postgres" >&2
     exit 2
     ;;
 esac

@@ -8,10 +8,12 @@
 /* Request headers services need. Stripe-Signature authenticates Stripe webhooks;
  * X-Webhook-Signature is the fake provider's signature (Khalti and eSewa put their
  * evidence in the query or body and are verified server-side, so need no header).
- * X-Request-Id and traceparent are set by the gateway itself. */
+ * X-Courier-Timestamp and X-Courier-Signature sign a courier's status callback
+ * (fulfillment). X-Request-Id and traceparent are set by the gateway itself. */
 static const char *const request_headers[] = {
-    "Authorization",    "Content-Type",        "Accept",        "Idempotency-Key",
-    "Stripe-Signature", "X-Webhook-Signature", "If-None-Match", "If-Modified-Since",
+    "Authorization",       "Content-Type",        "Accept",        "Idempotency-Key",
+    "Stripe-Signature",    "X-Webhook-Signature", "If-None-Match", "If-Modified-Since",
+    "X-Courier-Timestamp", "X-Courier-Signature",
 };
 
 static const char *const response_headers[] = {

@@ -57,7 +57,8 @@ const gw_route_t gw_routes[] = {
     {"GET", "/images/:name", GW_CATALOG, PUB, "A product image file", false},
 
     /* inventory */
-    {"POST", "/seller/products/:id/inventory", GW_INVENTORY, SELL,
+    /* Only the product's own seller stocks it (inventory refuses admins too). */
+    {"POST", "/seller/products/:id/inventory", GW_INVENTORY, "seller",
      "Create a SKU with stock for a product", false},
     {"PATCH", "/inventory/:sku", GW_INVENTORY, SELL, "Increase or decrease a SKU's stock", false},
     {"GET", "/inventory/:sku", GW_INVENTORY, SELL, "A SKU's stock and reservations", false},
@@ -76,16 +77,19 @@ const gw_route_t gw_routes[] = {
     {"POST", "/checkout", GW_ORDER, CUST, "Check out the cart: reserve stock, create the order",
      false},
     {"POST", "/orders", GW_ORDER, CUST, "Buy now: create an order from explicit items", false},
-    {"GET", "/orders/:id", GW_ORDER, ANY, "An order (its customer or an admin)", false},
-    {"GET", "/user/orders", GW_ORDER, ANY, "The user's orders", false},
-    {"POST", "/orders/:id/cancel", GW_ORDER, ANY, "Cancel an order that has not shipped", false},
+    /* The roles the order service enforces (tests/e2e/test_auth_matrix.c holds them equal). */
+    {"GET", "/orders/:id", GW_ORDER, "customer,admin", "An order (its customer or an admin)",
+     false},
+    {"GET", "/user/orders", GW_ORDER, CUST, "The customer's orders", false},
+    {"POST", "/orders/:id/cancel", GW_ORDER, "customer,admin",
+     "Cancel an order that has not shipped", false},
     {"GET", "/admin/orders", GW_ORDER, ADMIN, "List all orders", false},
 
     /* payment: webhooks, provider returns and the fake provider's page are called by
      * providers and browsers without a token; the payment service verifies them. */
     {"POST", "/payment/initiate", GW_PAYMENT, CUST, "Start paying an order with a provider", false},
-    {"POST", "/payment/webhook", GW_PAYMENT, PUB, "Provider webhook (provider named in the body)",
-     false},
+    {"POST", "/payment/webhook", GW_PAYMENT, PUB,
+     "The roadmap's webhook path: the fake provider's webhook", false},
     {"POST", "/payment/webhook/fake", GW_PAYMENT, PUB, "Webhook of the fake provider", false},
     {"POST", "/payment/webhook/stripe", GW_PAYMENT, PUB, "Stripe webhook (Stripe-Signature)",
      false},
@@ -99,20 +103,36 @@ const gw_route_t gw_routes[] = {
     {"POST", "/payment/fake/:id", GW_PAYMENT, PUB, "Confirm or decline on the fake provider's page",
      false},
     {"GET", "/payments/:id", GW_PAYMENT, ANY, "A payment attempt", false},
+    {"POST", "/admin/payments/:id/refund", GW_PAYMENT, ADMIN,
+     "Refund a captured payment, in full or in part", false},
 
     /* fulfillment */
-    {"GET", "/orders/:id/shipment", GW_FULFILLMENT, ANY,
-     "The shipment of an order and its tracking", false},
+    {"GET", "/orders/:id/tracking", GW_FULFILLMENT, ANY,
+     "An order's shipments with courier, tracking number and history", false},
+    {"GET", "/seller/shipments", GW_FULFILLMENT, SELL, "The seller's own shipments", false},
+    {"PATCH", "/seller/shipments/:id/status", GW_FULFILLMENT, SELL,
+     "Move one of the seller's shipments to its next status", false},
+    {"GET", "/admin/shipments", GW_FULFILLMENT, ADMIN, "List shipments, by status", false},
     {"PUT", "/admin/shipments/:id/courier", GW_FULFILLMENT, ADMIN, "Assign a courier", false},
-    {"PUT", "/admin/shipments/:id/status", GW_FULFILLMENT, ADMIN,
+    {"PATCH", "/admin/shipments/:id/status", GW_FULFILLMENT, ADMIN,
      "Move a shipment to its next status", false},
     {"GET", "/admin/couriers", GW_FULFILLMENT, ADMIN, "List couriers", false},
     {"POST", "/admin/couriers", GW_FULFILLMENT, ADMIN, "Add a courier", false},
+    {"GET", "/admin/zones", GW_FULFILLMENT, ADMIN, "List delivery zones", false},
+    {"POST", "/admin/zones", GW_FULFILLMENT, ADMIN, "Add a delivery zone with its fee", false},
+    {"PUT", "/admin/zones/:id", GW_FULFILLMENT, ADMIN, "Replace a delivery zone", false},
+    {"DELETE", "/admin/zones/:id", GW_FULFILLMENT, ADMIN, "Delete a delivery zone", false},
+    {"POST", "/couriers/callback", GW_FULFILLMENT, PUB,
+     "A courier's signed status update (HMAC-SHA256)", false},
 
     /* notification */
     {"GET", "/user/notifications", GW_NOTIFICATION, ANY, "Notifications sent to the user", false},
     {"GET", "/admin/notifications", GW_NOTIFICATION, ADMIN, "All notifications and their delivery",
      false},
+    {"GET", "/user/notification-preferences", GW_NOTIFICATION, ANY,
+     "The user's notification channels (email, sms)", false},
+    {"PUT", "/user/notification-preferences", GW_NOTIFICATION, ANY,
+     "Opt in or out of a notification channel", false},
 };
 
 const size_t gw_route_count = sizeof gw_routes / sizeof gw_routes[0];

@@ -85,7 +85,7 @@ static void test_gateway_missing_service_answers_503(void **state)
         {"PAYMENT_URLS", "/payment/return/fake", false},
         {"NOTIFICATION_URLS", "/user/notifications", true},
         {"ORDER_URLS", "/user/orders", true},
-        {"FULFILLMENT_URLS", "/orders/6f1c1f4e-1b7e-4d5b-9d8a-2f1d3c4b5a69/shipment", true},
+        {"FULFILLMENT_URLS", "/orders/6f1c1f4e-1b7e-4d5b-9d8a-2f1d3c4b5a69/tracking", true},
     };
     size_t i = 0;
     while (i < sizeof missing / sizeof missing[0] && getenv(missing[i].urls) != NULL &&

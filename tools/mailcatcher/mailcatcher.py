@@ -9,6 +9,12 @@ RSET, NOOP, VRFY, QUIT. No TLS, no AUTH, no relaying: never expose it beyond loo
 Each mail is written to a temporary name and renamed, so a reader never sees half a
 file. The envelope sender and recipients are prepended as X-Envelope-From and
 X-Envelope-To headers. SIGTERM or SIGINT stops it and removes the pid file.
+
+Deduplication by Message-ID, as a receiving side that recognises a resend does: a mail
+whose Message-ID (with the same recipients) is already stored in the directory, also
+by an earlier run of the catcher, is accepted (250) but not stored again, and a line
+"<time> <message-id> <recipients>" is appended to DIR/duplicates.log instead. A sender
+that resends after a crash therefore leaves one .eml, and the log shows it resent.
 """
 
 import argparse
@@ -22,6 +28,53 @@ import time
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 MAX_LINE_BYTES = 64 * 1024
 _counter = itertools.count(1)
+
+
+def header_value(data, name):
+    """The value of the first header called name (case-insensitive) in the header block
+    of a raw message, unfolded; None when absent."""
+    head = data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    lines = head.replace(b"\r\n", b"\n").split(b"\n")
+    want = name.lower().encode() + b":"
+    for i, line in enumerate(lines):
+        if line.lower().startswith(want):
+            value = line[len(want):]
+            for cont in lines[i + 1:]:
+                if not cont[:1] in (b" ", b"\t"):
+                    break
+                value += cont
+            return value.strip().decode("utf-8", "replace")
+    return None
+
+
+class Seen:
+    """The (Message-ID, recipients) of every mail stored in the directory."""
+
+    def __init__(self, mail_dir):
+        self.keys = set()
+        for name in os.listdir(mail_dir):
+            if not name.endswith(".eml") or name.startswith("."):
+                continue
+            try:
+                with open(os.path.join(mail_dir, name), "rb") as f:
+                    data = f.read()
+            except OSError:
+                continue
+            key = self.key_of(header_value(data, "Message-ID"), header_value(data, "X-Envelope-To"))
+            if key:
+                self.keys.add(key)
+
+    @staticmethod
+    def key_of(message_id, rcpt):
+        if not message_id:
+            return None
+        return (message_id, rcpt or "")
+
+
+def log_duplicate(mail_dir, message_id, rcpt):
+    with open(os.path.join(mail_dir, "duplicates.log"), "a") as f:
+        f.write("%s %s %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), message_id,
+                                 rcpt))
 
 
 def save_mail(mail_dir, mail_from, rcpt_to, data):
@@ -54,10 +107,11 @@ def address_of(arg):
 
 
 class Session:
-    def __init__(self, reader, writer, mail_dir, hostname):
+    def __init__(self, reader, writer, mail_dir, hostname, seen):
         self.reader = reader
         self.writer = writer
         self.mail_dir = mail_dir
+        self.seen = seen
         self.hostname = hostname
         self.reset()
 
@@ -142,8 +196,17 @@ class Session:
                 if data == b"":
                     await self.reply("552 5.3.4 Message too big")
                 else:
-                    name = save_mail(self.mail_dir, self.mail_from, self.rcpt_to, data)
-                    await self.reply("250 2.0.0 OK queued as %s" % name)
+                    rcpt = ", ".join("<%s>" % r for r in self.rcpt_to)
+                    message_id = header_value(data, "Message-ID")
+                    key = Seen.key_of(message_id, rcpt)
+                    if key is not None and key in self.seen.keys:
+                        log_duplicate(self.mail_dir, message_id, rcpt)
+                        await self.reply("250 2.0.0 OK duplicate of %s dropped" % message_id)
+                    else:
+                        name = save_mail(self.mail_dir, self.mail_from, self.rcpt_to, data)
+                        if key is not None:
+                            self.seen.keys.add(key)
+                        await self.reply("250 2.0.0 OK queued as %s" % name)
                 self.reset()
             elif verb == "RSET":
                 self.reset()
@@ -168,10 +231,11 @@ async def main():
 
     host, _, port = args.listen.rpartition(":")
     os.makedirs(args.dir, exist_ok=True)
+    seen = Seen(args.dir)
 
     async def handle(reader, writer):
         try:
-            await Session(reader, writer, args.dir, "mailcatcher.local").run()
+            await Session(reader, writer, args.dir, "mailcatcher.local", seen).run()
         except (ConnectionError, ValueError, asyncio.IncompleteReadError):
             pass
         finally:

@@ -1,0 +1,42 @@
+/* sender.h - the thread that delivers recorded messages.
+ *
+ * One message at a time: a short transaction claims the oldest due message (FOR UPDATE
+ * SKIP LOCKED, so replicas take different ones), renders it the first time (filling
+ * the read models from identity and the order service when an event has not brought
+ * the contact or the order yet), marks it SENDING under a lease and commits; the mail
+ * or SMS goes out with no transaction open; a second transaction records SENT and
+ * writes NotificationSent to the outbox, or schedules the retry (backoff), or records
+ * FAILED with NotificationFailed after the last attempt.
+ *
+ * Never sent twice, as far as it can be: a message is SENDING while one sender holds its
+ * lease, and no other sender touches it until the lease ends, which is set well beyond
+ * the longest a send may take (the SMTP and SMS timeouts). Only a sender that dies (or
+ * loses the database) between the server's "250 accepted" and its SENT commit leaves a
+ * message that will be sent again after the lease; that resend carries the same
+ * Message-ID (and, for SMS, the same Idempotency-Key), so the receiving side can drop
+ * it. See README.md for the reasoning.
+ *
+ * Threads: its own; it borrows one pooled database connection while it works.
+ */
+#ifndef NOTIFICATION_SENDER_H
+#define NOTIFICATION_SENDER_H
+
+#include "sms.h"
+
+typedef struct sender_config {
+    long poll_ms;        /* how often to look for due messages when idle */
+    long lease_ms;       /* how long a claim holds before another sender may take over */
+    long retry_base_ms;  /* the first retry's delay; doubling from there */
+    long retry_cap_ms;   /* the longest delay between attempts */
+    int max_attempts;    /* attempts before FAILED */
+    const char *id_domain; /* the Message-ID's domain */
+    sms_provider_t *sms; /* NULL: no SMS (borrowed; outlives the thread) */
+} sender_config_t;
+
+/* Starts the thread. 0 or ERR_INTERNAL. */
+int sender_start(const sender_config_t *cfg);
+
+/* Stops the thread after the message in hand and waits for it. No-op if not running. */
+void sender_stop(void);
+
+#endif
