@@ -10,6 +10,7 @@
 #   make bench-cart       GET /cart (10 lines) and POST /cart/items under wrk (bench/RESULTS-cart.md)
 #   make bench-catalog    100k products: GET /products/:id and search under wrk, EXPLAIN (bench/RESULTS-catalog.md)
 #   make bench-inventory  reservations/s and p99 on one hot SKU and over 10k SKUs (bench/RESULTS-inventory.md)
+#   make chaos            the long chaos run: 400 journeys under faults, then the audit (tests/chaos)
 #   make format           clang-format over the C sources
 #   make clean            remove build/ and build-test/ (stops the stack first)
 
@@ -36,7 +37,7 @@ TEST_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 # rate limit on the one client.
 BENCH_ENV := HTTP_THREADS=64 RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000
 
-.PHONY: all deps build up down run status logs test bench bench-cart bench-catalog bench-inventory format clean
+.PHONY: all deps build up down run status logs test chaos bench bench-cart bench-catalog bench-inventory format clean
 
 all: build
 
@@ -70,6 +71,13 @@ test: deps
 	cmake -S $(CURDIR) -B $(TEST_BUILD_DIR) -DSANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(TEST_BUILD_DIR) -j2
 	$(TEST_ENV) ctest --test-dir $(TEST_BUILD_DIR) --output-on-failure
+
+# The release build's daemons, many customers, every fault twice; the figures print at the end.
+chaos: build
+	cmake --build $(BUILD_DIR) --target chaos_journey -j$(JOBS)
+	BUILD_DIR=$(BUILD_DIR) PWHASH_OPSLIMIT=1 PWHASH_MEMLIMIT=8192 \
+		CHAOS_BUYERS=$${CHAOS_BUYERS:-400} CHAOS_WORKERS=$${CHAOS_WORKERS:-16} \
+		$(CURDIR)/tests/chaos/run.sh $(BUILD_DIR)/tests/chaos_journey
 
 bench: build
 	@if cmake --build $(BUILD_DIR) --target help | grep bench_hello >/dev/null; then \

@@ -449,6 +449,10 @@ service_env() {
         echo "NOTIFY_RETRY_BASE_MS=${NOTIFY_RETRY_BASE_MS:-500}"
         echo "NOTIFY_RETRY_CAP_MS=${NOTIFY_RETRY_CAP_MS:-4000}"
         echo "NOTIFY_MAX_ATTEMPTS=${NOTIFY_MAX_ATTEMPTS:-40}"
+        # A short lease, so that a sender killed mid-send is taken over within a test.
+        echo "SMTP_TIMEOUT_MS=${SMTP_TIMEOUT_MS:-5000}"
+        echo "SMS_TIMEOUT_MS=${SMS_TIMEOUT_MS:-5000}"
+        echo "NOTIFY_LEASE_MS=${NOTIFY_LEASE_MS:-12000}"
         ;;
     fulfillment)
         # Auto-assignment on by zone: a courier that lists a zone gets its new shipments

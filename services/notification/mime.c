@@ -23,8 +23,8 @@ static void add_base64(strbuf_t *b, const unsigned char *s, size_t n)
             v |= (unsigned)s[i + 1] << 8;
         if (i + 2 < n)
             v |= s[i + 2];
-        char q[4] = {b64[(v >> 18) & 63], b64[(v >> 12) & 63],
-                     i + 1 < n ? b64[(v >> 6) & 63] : '=', i + 2 < n ? b64[v & 63] : '='};
+        char q[4] = {b64[(v >> 18) & 63], b64[(v >> 12) & 63], i + 1 < n ? b64[(v >> 6) & 63] : '=',
+                     i + 2 < n ? b64[v & 63] : '='};
         strbuf_add(b, q, 4);
     }
 }
@@ -316,7 +316,8 @@ int mime_build(const mime_mail_t *m, char **out, size_t *len)
     add_date(&b, m->date);
     strbuf_str(&b, "\r\nMessage-ID: ");
     strbuf_str(&b, msgid);
-    strbuf_str(&b, "\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\nX-Notification-Id: ");
+    strbuf_str(&b,
+               "\r\nMIME-Version: 1.0\r\nAuto-Submitted: auto-generated\r\nX-Notification-Id: ");
     strbuf_str(&b, m->notification_id);
     strbuf_str(&b, "\r\n");
     int rc = 0;

@@ -124,7 +124,8 @@ int notify_cause_from_event(const char *type, const cJSON *data, notify_cause_t 
             rc = ERR_INTERNAL;
         if (rc == 0)
             rc = var_string(out->vars, data, "provider", "provider");
-    } else if (strcmp(out->template, TPL_ORDER_SHIPPED) == 0 || strcmp(out->template, TPL_ORDER_DELIVERED) == 0) {
+    } else if (strcmp(out->template, TPL_ORDER_SHIPPED) == 0 ||
+               strcmp(out->template, TPL_ORDER_DELIVERED) == 0) {
         rc = var_string(out->vars, data, "trackingNumber", "tracking_number");
         if (rc == 0)
             rc = var_string(out->vars, data, "courierName", "courier_name");
@@ -146,9 +147,9 @@ typedef struct order_names {
     const char *unit_price, *line_total;
 } order_names_t;
 
-static const order_names_t event_names = {
-    "orderId", "orderNumber", "customerId", "subtotal",  "shippingFee", "discount",
-    "tax",     "total",       "lines",      "unitPrice", "lineTotal"};
+static const order_names_t event_names = {"orderId",     "orderNumber", "customerId", "subtotal",
+                                          "shippingFee", "discount",    "tax",        "total",
+                                          "lines",       "unitPrice",   "lineTotal"};
 static const order_names_t api_names = {
     "order_id", "order_number", "customer_id", "subtotal",   "shipping_fee", "discount",
     "tax",      "final_price",  "items",       "unit_price", "line_total"};

@@ -35,10 +35,10 @@
 
 /* What an event asks to be told to a customer. */
 typedef struct notify_cause {
-    const char *template;  /* one of TPL_*: static */
+    const char *template; /* one of TPL_*: static */
     char order_id[37];
-    char user_id[37];      /* "" when the event does not name the customer */
-    cJSON *vars;           /* owned: the event's own template variables, strings only */
+    char user_id[37]; /* "" when the event does not name the customer */
+    cJSON *vars;      /* owned: the event's own template variables, strings only */
 } notify_cause_t;
 
 /* Maps an event (its CloudEvents type and data) to the message it causes:
@@ -65,7 +65,7 @@ typedef struct notify_order {
     char currency[4];
     int64_t subtotal, shipping_fee, discount, tax, total;
     char phone[NOTIFY_PHONE_MAX + 1]; /* the delivery address's phone, normalized; "" if none */
-    cJSON *lines; /* owned: [{title, sku, quantity, unit_price, line_total}] */
+    cJSON *lines;                     /* owned: [{title, sku, quantity, unit_price, line_total}] */
 } notify_order_t;
 
 /* An order from OrderCreated's data (proto3 JSON: orderId, orderNumber, customerId,

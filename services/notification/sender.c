@@ -142,10 +142,9 @@ static int give_up_or_wait(PGconn *conn, const claim_t *c, bool permanent, const
 {
     int attempt = c->attempts + 1;
     if (!permanent && attempt < g_cfg.max_attempts)
-        return store_mark_waiting(conn, c->id,
-                                  notify_backoff_ms(attempt, g_cfg.retry_base_ms,
-                                                    g_cfg.retry_cap_ms),
-                                  error);
+        return store_mark_waiting(
+            conn, c->id, notify_backoff_ms(attempt, g_cfg.retry_base_ms, g_cfg.retry_cap_ms),
+            error);
     message_done_t d;
     bool found = false;
     int rc = store_mark_waiting(conn, c->id, 0, error);
@@ -219,8 +218,8 @@ static int claim_tx(PGconn *conn, void *arg)
     if (strcmp(c.status, "SENDING") == 0)
         log_warn("message %s: its sender's lease expired; sending it again", c.id);
     id_uuid(j->token);
-    rc = store_mark_sending(conn, c.id, j->token, g_cfg.lease_ms, j->recipient, j->subject,
-                            j->text, j->html, &j->attempts);
+    rc = store_mark_sending(conn, c.id, j->token, g_cfg.lease_ms, j->recipient, j->subject, j->text,
+                            j->html, &j->attempts);
     if (rc == 0) {
         j->kind = JOB_SEND;
         snprintf(j->channel, sizeof j->channel, "%s", c.channel);
@@ -306,8 +305,8 @@ static int finish_tx(PGconn *conn, void *arg)
         final = a->out->permanent || j->attempts >= g_cfg.max_attempts;
         rc = store_mark_failed(
             conn, j->id, j->token, final,
-            notify_backoff_ms(j->attempts, g_cfg.retry_base_ms, g_cfg.retry_cap_ms),
-            a->out->error, &d, &found);
+            notify_backoff_ms(j->attempts, g_cfg.retry_base_ms, g_cfg.retry_cap_ms), a->out->error,
+            &d, &found);
     }
     if (rc == 0 && !found)
         /* Our lease ran out and another sender claimed the message: it finishes it. */
@@ -340,8 +339,7 @@ static int step(bool *worked)
         if (o.ok)
             log_info("message %s (%s) sent, attempt %d", j.id, j.channel, j.attempts);
         else
-            log_warn("message %s (%s) attempt %d failed: %s", j.id, j.channel, j.attempts,
-                     o.error);
+            log_warn("message %s (%s) attempt %d failed: %s", j.id, j.channel, j.attempts, o.error);
         finish_args_t a = {&j, &o};
         /* Should this fail (the database is gone), the lease runs out and the message is
          * sent again: the at-least-once window README.md describes. */

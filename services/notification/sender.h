@@ -24,13 +24,13 @@
 #include "sms.h"
 
 typedef struct sender_config {
-    long poll_ms;        /* how often to look for due messages when idle */
-    long lease_ms;       /* how long a claim holds before another sender may take over */
-    long retry_base_ms;  /* the first retry's delay; doubling from there */
-    long retry_cap_ms;   /* the longest delay between attempts */
-    int max_attempts;    /* attempts before FAILED */
+    long poll_ms;          /* how often to look for due messages when idle */
+    long lease_ms;         /* how long a claim holds before another sender may take over */
+    long retry_base_ms;    /* the first retry's delay; doubling from there */
+    long retry_cap_ms;     /* the longest delay between attempts */
+    int max_attempts;      /* attempts before FAILED */
     const char *id_domain; /* the Message-ID's domain */
-    sms_provider_t *sms; /* NULL: no SMS (borrowed; outlives the thread) */
+    sms_provider_t *sms;   /* NULL: no SMS (borrowed; outlives the thread) */
 } sender_config_t;
 
 /* Starts the thread. 0 or ERR_INTERNAL. */

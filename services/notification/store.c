@@ -50,9 +50,9 @@ int store_order_upsert(PGconn *conn, const notify_order_t *o)
     snprintf(discount, sizeof discount, "%" PRId64, o->discount);
     snprintf(tax, sizeof tax, "%" PRId64, o->tax);
     snprintf(total, sizeof total, "%" PRId64, o->total);
-    const char *p[] = {o->order_id, o->order_number, o->customer_id, o->currency, subtotal,
-                       shipping,    discount,        tax,            total,       o->phone,
-                       lines};
+    const char *p[] = {o->order_id, o->order_number, o->customer_id, o->currency,
+                       subtotal,    shipping,        discount,       tax,
+                       total,       o->phone,        lines};
     int rc = db_exec(conn,
                      "INSERT INTO orders (order_id, order_number, customer_id, currency, subtotal, "
                      "shipping_fee, discount, tax, total, phone, lines) "
@@ -76,8 +76,10 @@ int store_message_insert(PGconn *conn, const message_new_t *m, bool *inserted)
     *inserted = false;
     if (vars == NULL)
         return ERR_INTERNAL;
-    const char *p[] = {m->id,          m->user_id,        m->channel,        m->template_name,
-                       m->order_id,    m->cause_event_id, m->cause_type,     m->correlation_id,
+    const char *p[] = {m->id,          m->user_id,
+                       m->channel,     m->template_name,
+                       m->order_id,    m->cause_event_id,
+                       m->cause_type,  m->correlation_id,
                        m->traceparent, vars};
     /* The unique key decides a race between two deliveries of one event, never a SELECT
      * before the insert. */
@@ -97,11 +99,11 @@ int store_message_insert(PGconn *conn, const message_new_t *m, bool *inserted)
 /* The claim's columns, in the order claim_from() reads them. m = messages, o = orders,
  * c = contacts, p = preferences; the customer is the message's, or else the order's. */
 #define CLAIM_COLUMNS                                                                              \
-    "m.id, coalesce(m.user_id, o.customer_id), m.channel, m.template, m.order_id, m.vars::text, " \
-    "m.status, m.recipient, m.subject, m.body_text, m.body_html, m.correlation_id, "              \
+    "m.id, coalesce(m.user_id, o.customer_id), m.channel, m.template, m.order_id, m.vars::text, "  \
+    "m.status, m.recipient, m.subject, m.body_text, m.body_html, m.correlation_id, "               \
     "m.traceparent, m.attempts, extract(epoch FROM m.created_at)::bigint, "                        \
     "c.user_id IS NOT NULL, c.email, c.name, c.role, "                                             \
-    "o.order_id IS NOT NULL, o.order_number, o.customer_id, o.currency, o.subtotal, "             \
+    "o.order_id IS NOT NULL, o.order_number, o.customer_id, o.currency, o.subtotal, "              \
     "o.shipping_fee, o.discount, o.tax, o.total, o.phone, o.lines::text, "                         \
     "coalesce(p.opted_out, false)"
 
@@ -277,8 +279,8 @@ void store_done_free(message_done_t *d)
 }
 
 /* Runs a terminal (or retry) update; fills *out when a row changed and out is wanted. */
-static int run_done(PGconn *conn, const char *sql, int n, const char *const *p,
-                    message_done_t *out, bool *found)
+static int run_done(PGconn *conn, const char *sql, int n, const char *const *p, message_done_t *out,
+                    bool *found)
 {
     PGresult *res = NULL;
     memset(out, 0, sizeof *out);
@@ -335,22 +337,26 @@ int store_list(PGconn *conn, const message_filter_t *f, int64_t before, int limi
     snprintf(before_s, sizeof before_s, "%" PRId64, before);
     /* One more row than the page tells whether a next page exists. */
     snprintf(limit_s, sizeof limit_s, "%d", limit + 1);
-    const char *p[] = {f->user_id, f->order_id, f->status, f->channel, before_s, limit_s,
-                       admin ? "t" : "f"};
+    const char *p[] = {f->user_id, f->order_id, f->status,        f->channel,
+                       before_s,   limit_s,     admin ? "t" : "f"};
     int rc = db_run(
         conn,
         "SELECT seq, json_strip_nulls(json_build_object('id', id, 'channel', channel, "
         "'template', template, 'order_id', order_id, 'recipient', recipient, 'subject', subject, "
         "'status', status, 'attempts', attempts, 'last_error', last_error, "
-        "'created_at', " TS("created_at") ", 'sent_at', " TS("sent_at") ", "
-        "'user_id', CASE WHEN $7::boolean THEN user_id END, "
-        "'cause_event_id', CASE WHEN $7::boolean THEN cause_event_id END, "
-        "'cause_type', CASE WHEN $7::boolean THEN cause_type END, "
-        "'next_attempt_at', CASE WHEN $7::boolean AND status = 'PENDING' THEN "
-        TS("next_attempt_at") " END))::text FROM messages "
-        "WHERE ($1::uuid IS NULL OR user_id = $1) AND ($2::uuid IS NULL OR order_id = $2) "
-        "AND ($3::text IS NULL OR status = $3) AND ($4::text IS NULL OR channel = $4) "
-        "AND ($5::bigint = 0 OR seq < $5) ORDER BY seq DESC LIMIT $6::int",
+        "'created_at', " TS("created_at") ", 'sent_at', " TS(
+            "sent_at") ", "
+                       "'user_id', CASE WHEN $7::boolean THEN user_id END, "
+                       "'cause_event_id', CASE WHEN $7::boolean THEN cause_event_id END, "
+                       "'cause_type', CASE WHEN $7::boolean THEN cause_type END, "
+                       "'next_attempt_at', CASE WHEN $7::boolean AND status = 'PENDING' THEN " TS(
+                           "next_attempt_at") " END))::text FROM messages "
+                                              "WHERE ($1::uuid IS NULL OR user_id = $1) AND "
+                                              "($2::uuid IS NULL OR order_id = $2) "
+                                              "AND ($3::text IS NULL OR status = $3) AND ($4::text "
+                                              "IS NULL OR channel = $4) "
+                                              "AND ($5::bigint = 0 OR seq < $5) ORDER BY seq DESC "
+                                              "LIMIT $6::int",
         7, p, &res);
     if (rc != 0)
         return rc;
@@ -380,8 +386,8 @@ int store_prefs_get(PGconn *conn, const char *user_id, bool *email, bool *sms)
     PGresult *res = NULL;
     const char *p[] = {user_id};
     *email = *sms = true;
-    int rc = db_run(conn, "SELECT channel, opted_out FROM preferences WHERE user_id = $1", 1, p,
-                    &res);
+    int rc =
+        db_run(conn, "SELECT channel, opted_out FROM preferences WHERE user_id = $1", 1, p, &res);
     if (rc != 0)
         return rc;
     for (int i = 0; i < PQntuples(res); i++) {

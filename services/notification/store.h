@@ -26,16 +26,16 @@ int store_order_upsert(PGconn *conn, const notify_order_t *o);
 
 /* What a consumer records for one message to send. */
 typedef struct message_new {
-    const char *id;              /* a new UUID */
-    const char *user_id;         /* NULL when the event did not name the customer */
-    const char *channel;         /* "email", "sms" */
+    const char *id;      /* a new UUID */
+    const char *user_id; /* NULL when the event did not name the customer */
+    const char *channel; /* "email", "sms" */
     const char *template_name;
     const char *order_id;
-    const char *cause_event_id;  /* the envelope's id */
+    const char *cause_event_id; /* the envelope's id */
     const char *cause_type;
-    const char *correlation_id;  /* may be NULL */
-    const char *traceparent;     /* may be NULL */
-    const cJSON *vars;           /* the cause's variables (an object) */
+    const char *correlation_id; /* may be NULL */
+    const char *traceparent;    /* may be NULL */
+    const cJSON *vars;          /* the cause's variables (an object) */
 } message_new_t;
 
 /* Records a PENDING message unless one for the same (cause event, channel, template)

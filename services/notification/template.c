@@ -240,8 +240,8 @@ static int next_tag(const char *tpl, size_t len, size_t pos, tag_t *t)
 
 /* Finds the {{/name}} that closes the section opened before pos (same-name sections may
  * nest): *body_end is where the closing tag starts, *after where it ends. */
-static int section_end(const char *tpl, size_t len, size_t pos, const char *name,
-                       size_t *body_end, size_t *after)
+static int section_end(const char *tpl, size_t len, size_t pos, const char *name, size_t *body_end,
+                       size_t *after)
 {
     int depth = 1;
     tag_t t;
@@ -353,9 +353,9 @@ int tpl_render(const char *tpl, size_t len, const tpl_ctx_t *ctx, bool html, cha
 
 int tpl_currency_exponent(const char *currency)
 {
-    static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW",
-                                       "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF",
-                                       "XPF"};
+    static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
+                                       "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
+                                       "VND", "VUV", "XAF", "XOF", "XPF"};
     static const char *const three[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
     if (currency == NULL)
         return 2;

@@ -16,8 +16,8 @@
 
 static char g_dir[PATH_MAX];
 
-static const char *const names[] = {TPL_ORDER_CREATED, TPL_PAYMENT_SUCCEEDED, TPL_ORDER_SHIPPED,
-                                    TPL_ORDER_DELIVERED, TPL_ORDER_CANCELLED, NULL};
+static const char *const names[] = {TPL_ORDER_CREATED,   TPL_PAYMENT_SUCCEEDED, TPL_ORDER_SHIPPED,
+                                    TPL_ORDER_DELIVERED, TPL_ORDER_CANCELLED,   NULL};
 
 const char *const *templates_names(void)
 {

@@ -26,7 +26,8 @@ static int on_order_cancelled(PGconn *conn, const cJSON *event, void *arg)
         log_warn("payment: OrderCancelled without a valid orderId");
         return ERR_INVALID;
     }
-    const char *reason = cJSON_IsString(why) && why->valuestring[0] ? why->valuestring : "cancelled";
+    const char *reason =
+        cJSON_IsString(why) && why->valuestring[0] ? why->valuestring : "cancelled";
     /* First the read model, then the payments' locks: the order settle.c takes them in
      * reverse, so a racing success is always seen by one side. */
     int rc = store_order_cancelled(conn, order->valuestring, reason);

@@ -13,7 +13,7 @@ typedef struct order_info {
     char order_status[32];   /* PENDING_PAYMENT, CONFIRMED, ..., CANCELLED */
     char payment_status[32]; /* PENDING, PAID, FAILED, REFUND_PENDING, REFUNDED */
     char currency[4];
-    int64_t total;           /* final_price, minor units */
+    int64_t total; /* final_price, minor units */
 } order_info_t;
 
 /* Reads the order JSON of the order service's contract. 0 or ERR_INVALID. Pure. */

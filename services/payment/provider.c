@@ -83,8 +83,7 @@ int pay_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg
     unsigned int out_len = 0;
     if (key_len > INT32_MAX)
         return ERR_INTERNAL;
-    if (HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, out, &out_len) == NULL ||
-        out_len != 32)
+    if (HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, out, &out_len) == NULL || out_len != 32)
         return ERR_INTERNAL;
     return 0;
 }
@@ -258,8 +257,8 @@ int pay_sig_verify(const char *header, const char *body, size_t body_len, const 
     int nv1 = 0, rc = ERR_UNAUTHORIZED;
     char *msg = NULL;
 
-    if (header == NULL || secret == NULL || secret[0] == '\0' || pay_copy(copy, sizeof copy,
-                                                                       header) != 0)
+    if (header == NULL || secret == NULL || secret[0] == '\0' ||
+        pay_copy(copy, sizeof copy, header) != 0)
         return ERR_UNAUTHORIZED;
     /* Split on ',' then on the first '='; keep t and every well-formed v1. */
     char *save = NULL;
@@ -343,14 +342,14 @@ int pay_sig_sign(const char *body, size_t body_len, const char *secret, int64_t 
     return n < 0 || (size_t)n >= len ? ERR_INVALID : 0;
 }
 
-int pay_http_json(const char *method, const char *url, const char *const *headers,
-                  const char *body, size_t body_len, long *status, cJSON **json)
+int pay_http_json(const char *method, const char *url, const char *const *headers, const char *body,
+                  size_t body_len, long *status, cJSON **json)
 {
     hc_response_t resp = {0};
     *status = 0;
     *json = NULL;
-    int rc = hc_request(method, url, headers, body, body_len, PAY_HTTP_TIMEOUT_MS, PAY_HTTP_MAX,
-                        &resp);
+    int rc =
+        hc_request(method, url, headers, body, body_len, PAY_HTTP_TIMEOUT_MS, PAY_HTTP_MAX, &resp);
     if (rc != 0)
         return rc == ERR_TOO_LARGE ? ERR_UNAVAILABLE : rc;
     *status = resp.status;

@@ -47,24 +47,24 @@ typedef enum pay_outcome {
     PAY_OUTCOME_FAILED = 2,    /* failed, cancelled by the buyer, expired */
     PAY_OUTCOME_REFUNDED = 3,  /* fully refunded at the provider */
     PAY_OUTCOME_PARTIALLY_REFUNDED = 4,
-    PAY_OUTCOME_IGNORED = 5,   /* authentic but not about a payment outcome (other event type) */
+    PAY_OUTCOME_IGNORED = 5, /* authentic but not about a payment outcome (other event type) */
 } pay_outcome_t;
 
 /* What the core asks a provider to start. All strings are borrowed for the call. */
 typedef struct pay_initiate_req {
-    const char *payment_id;    /* our payment UUID: use it as the merchant reference
-                                  (Stripe client_reference_id/metadata, Khalti
-                                  purchase_order_id, eSewa transaction_uuid) */
-    const char *order_id;      /* the order's UUID */
-    const char *order_number;  /* human order number ("ORD-000123"), may be "" */
+    const char *payment_id;   /* our payment UUID: use it as the merchant reference
+                                 (Stripe client_reference_id/metadata, Khalti
+                                 purchase_order_id, eSewa transaction_uuid) */
+    const char *order_id;     /* the order's UUID */
+    const char *order_number; /* human order number ("ORD-000123"), may be "" */
     const char *customer_id;
-    int64_t amount;            /* minor units, > 0 */
-    const char *currency;      /* "NPR", "USD" */
-    const char *return_url;    /* PUBLIC_BASE_URL + "/payment/return/<provider>" with NO
-                                  query; the provider adds what it needs to recognise the
-                                  payment on return (e.g. "?payment_id=<id>") */
-    const char *cancel_url;    /* same base; where a cancel/failure sends the buyer */
-    const char *website_url;   /* PUBLIC_BASE_URL */
+    int64_t amount;              /* minor units, > 0 */
+    const char *currency;        /* "NPR", "USD" */
+    const char *return_url;      /* PUBLIC_BASE_URL + "/payment/return/<provider>" with NO
+                                    query; the provider adds what it needs to recognise the
+                                    payment on return (e.g. "?payment_id=<id>") */
+    const char *cancel_url;      /* same base; where a cancel/failure sends the buyer */
+    const char *website_url;     /* PUBLIC_BASE_URL */
     const char *idempotency_key; /* stable per attempt ("checkout-<payment_id>"); send it
                                     where the provider supports one */
 } pay_initiate_req_t;
@@ -73,21 +73,21 @@ typedef struct pay_initiate_req {
 typedef struct pay_initiate_res {
     char provider_reference[PAY_REF_LEN]; /* cs_..., pidx, transaction_uuid; stored and
                                              used later by lookup/identify */
-    char *redirect_url;   /* malloc'd: where to send the buyer (GET); NULL for form posts */
-    char *form_action;    /* malloc'd: eSewa: the URL the browser POSTs the form to; or NULL */
-    cJSON *form_fields;   /* eSewa: object of name -> string value to post; or NULL */
+    char *redirect_url; /* malloc'd: where to send the buyer (GET); NULL for form posts */
+    char *form_action;  /* malloc'd: eSewa: the URL the browser POSTs the form to; or NULL */
+    cJSON *form_fields; /* eSewa: object of name -> string value to post; or NULL */
 } pay_initiate_res_t;
 
 /* One incoming notification: a server-to-server webhook or a browser return. Borrowed. */
 typedef struct pay_notification {
-    bool is_return;        /* false: POST /payment/webhook/<p>; true: GET /payment/return/<p> */
-    const char *body;      /* raw request body bytes exactly as received (webhooks) */
+    bool is_return;   /* false: POST /payment/webhook/<p>; true: GET /payment/return/<p> */
+    const char *body; /* raw request body bytes exactly as received (webhooks) */
     size_t body_len;
-    const char *query;     /* raw query string, not decoded (returns); may be NULL */
+    const char *query; /* raw query string, not decoded (returns); may be NULL */
     /* Request header lookup (case-insensitive), NULL when absent. */
     const char *(*header)(void *ctx, const char *name);
     void *header_ctx;
-    int64_t now;           /* unix seconds: the injectable clock for timestamp tolerance */
+    int64_t now; /* unix seconds: the injectable clock for timestamp tolerance */
 } pay_notification_t;
 
 /* Which payment a notification claims to be about: read WITHOUT trusting it, only so the
@@ -109,18 +109,18 @@ typedef struct pay_payment {
 
 /* A trusted outcome. Filled by verify() and lookup(). */
 typedef struct pay_event {
-    char event_id[PAY_REF_LEN];  /* unique per provider notification: the dedupe key
-                                    (Stripe evt_..., eSewa transaction_code, Khalti
-                                    "<pidx>:<status>", ...) */
-    char payment_id[64];         /* our payment UUID as the provider echoes it, or "" */
+    char event_id[PAY_REF_LEN]; /* unique per provider notification: the dedupe key
+                                   (Stripe evt_..., eSewa transaction_code, Khalti
+                                   "<pidx>:<status>", ...) */
+    char payment_id[64];        /* our payment UUID as the provider echoes it, or "" */
     char provider_reference[PAY_REF_LEN];
     char provider_txn[PAY_REF_LEN]; /* what refund needs later (Stripe pi_..., Khalti
                                        transaction_id, eSewa ref_id), or "" */
     pay_outcome_t outcome;
-    int64_t amount;              /* minor units as the provider reports it; -1 if absent */
-    char currency[8];            /* upper case; "" if the provider does not say (the core
-                                    then assumes the payment's currency, e.g. NPR-only) */
-    char detail[128];            /* provider status text or failure reason, for logs */
+    int64_t amount;   /* minor units as the provider reports it; -1 if absent */
+    char currency[8]; /* upper case; "" if the provider does not say (the core
+                         then assumes the payment's currency, e.g. NPR-only) */
+    char detail[128]; /* provider status text or failure reason, for logs */
 } pay_event_t;
 
 /* A refund request. Borrowed. */
@@ -243,7 +243,7 @@ int pay_sig_sign(const char *body, size_t body_len, const char *secret, int64_t 
 /* Sends an HTTP request with the common client (timeout always set) and parses a JSON
  * answer: 0 with *status and *json (NULL when the body is not JSON; caller deletes) for
  * any status, ERR_UNAVAILABLE when unreachable. headers as in hc_request. */
-int pay_http_json(const char *method, const char *url, const char *const *headers,
-                  const char *body, size_t body_len, long *status, cJSON **json);
+int pay_http_json(const char *method, const char *url, const char *const *headers, const char *body,
+                  size_t body_len, long *status, cJSON **json);
 
 #endif

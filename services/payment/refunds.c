@@ -54,7 +54,7 @@ int refund_request(const char *payment_id, int64_t amount, const char *reason, c
 
 typedef struct finish_tx {
     const char *refund_id;
-    int provider_rc;              /* 0, ERR_CONFLICT, ERR_UNAVAILABLE, or 1 = no refund API */
+    int provider_rc; /* 0, ERR_CONFLICT, ERR_UNAVAILABLE, or 1 = no refund API */
     const pay_refund_res_t *res;
     const event_ctx_t *ctx;
     refund_row_t *out;
@@ -94,10 +94,10 @@ static int finish_tx(PGconn *conn, void *arg)
         }
         if (rc == 0) {
             cJSON *data = payment_event_data(&p, r.reason, r.id, r.amount, (int64_t)time(NULL));
-            rc = data == NULL ? ERR_INTERNAL
-                              : outbox_put(conn, PAYMENT_TOPIC, p.id, "PaymentRefunded",
-                                           "store.payment.v1.PaymentRefunded", p.version, data,
-                                           t->ctx);
+            rc = data == NULL
+                     ? ERR_INTERNAL
+                     : outbox_put(conn, PAYMENT_TOPIC, p.id, "PaymentRefunded",
+                                  "store.payment.v1.PaymentRefunded", p.version, data, t->ctx);
         }
     }
     if (rc == 0)
@@ -122,6 +122,8 @@ int refund_execute(const char *refund_id, const event_ctx_t *ctx, refund_row_t *
         *out = r;
         return 0;
     }
+    /* No connection is held while the provider is called (it may take seconds). */
+    db_release();
     const pay_provider_t *prov = pay_provider_find(p.provider);
     int provider_rc;
     if (prov == NULL || prov->refund == NULL) {

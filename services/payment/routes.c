@@ -87,9 +87,9 @@ static cJSON *refund_json(const refund_row_t *r)
         cJSON_AddNumberToObject(o, "amount", (double)r->amount) == NULL ||
         cJSON_AddStringToObject(o, "status", r->status) == NULL ||
         cJSON_AddStringToObject(o, "reason", r->reason) == NULL ||
-        (r->provider_refund_id[0] ? cJSON_AddStringToObject(o, "provider_refund_id",
-                                                            r->provider_refund_id)
-                                  : cJSON_AddNullToObject(o, "provider_refund_id")) == NULL ||
+        (r->provider_refund_id[0]
+             ? cJSON_AddStringToObject(o, "provider_refund_id", r->provider_refund_id)
+             : cJSON_AddNullToObject(o, "provider_refund_id")) == NULL ||
         cJSON_AddStringToObject(o, "created_at", r->created_at) == NULL) {
         cJSON_Delete(o);
         return NULL;
@@ -109,12 +109,11 @@ static cJSON *payment_json(const payment_row_t *p)
         cJSON_AddNumberToObject(o, "amount", (double)p->amount) == NULL ||
         cJSON_AddStringToObject(o, "currency", p->currency) == NULL ||
         cJSON_AddNumberToObject(o, "refunded_amount", (double)p->refunded_amount) == NULL ||
-        (p->provider_reference[0] ? cJSON_AddStringToObject(o, "provider_reference",
-                                                            p->provider_reference)
-                                  : cJSON_AddNullToObject(o, "provider_reference")) == NULL ||
-        (p->failure_reason[0]
-             ? cJSON_AddStringToObject(o, "failure_reason", p->failure_reason)
-             : cJSON_AddNullToObject(o, "failure_reason")) == NULL ||
+        (p->provider_reference[0]
+             ? cJSON_AddStringToObject(o, "provider_reference", p->provider_reference)
+             : cJSON_AddNullToObject(o, "provider_reference")) == NULL ||
+        (p->failure_reason[0] ? cJSON_AddStringToObject(o, "failure_reason", p->failure_reason)
+                              : cJSON_AddNullToObject(o, "failure_reason")) == NULL ||
         cJSON_AddStringToObject(o, "created_at", p->created_at) == NULL ||
         cJSON_AddStringToObject(o, "updated_at", p->updated_at) == NULL) {
         cJSON_Delete(o);
@@ -168,15 +167,15 @@ static int initiated_tx(PGconn *conn, void *arg)
 static cJSON *initiate_answer(const payment_row_t *p, const pay_initiate_res_t *res)
 {
     cJSON *o = cJSON_CreateObject();
-    bool ok = o != NULL && cJSON_AddStringToObject(o, "payment_id", p->id) != NULL &&
-              cJSON_AddStringToObject(o, "order_id", p->order_id) != NULL &&
-              cJSON_AddStringToObject(o, "provider", p->provider) != NULL &&
-              cJSON_AddStringToObject(o, "status", "INITIATED") != NULL &&
-              cJSON_AddNumberToObject(o, "amount", (double)p->amount) != NULL &&
-              cJSON_AddStringToObject(o, "currency", p->currency) != NULL &&
-              (res->redirect_url != NULL
-                   ? cJSON_AddStringToObject(o, "redirect_url", res->redirect_url)
-                   : cJSON_AddNullToObject(o, "redirect_url")) != NULL;
+    bool ok =
+        o != NULL && cJSON_AddStringToObject(o, "payment_id", p->id) != NULL &&
+        cJSON_AddStringToObject(o, "order_id", p->order_id) != NULL &&
+        cJSON_AddStringToObject(o, "provider", p->provider) != NULL &&
+        cJSON_AddStringToObject(o, "status", "INITIATED") != NULL &&
+        cJSON_AddNumberToObject(o, "amount", (double)p->amount) != NULL &&
+        cJSON_AddStringToObject(o, "currency", p->currency) != NULL &&
+        (res->redirect_url != NULL ? cJSON_AddStringToObject(o, "redirect_url", res->redirect_url)
+                                   : cJSON_AddNullToObject(o, "redirect_url")) != NULL;
     if (ok && res->form_action != NULL && res->form_fields != NULL) {
         cJSON *form = cJSON_AddObjectToObject(o, "form");
         cJSON *fields = cJSON_Duplicate(res->form_fields, true);
@@ -205,8 +204,7 @@ static bool order_payable(http_req_t *req, const auth_principal_t *me, const cha
         return false;
     }
     if (rc != 0) {
-        http_reply_error(req, 503, "SERVICE_UNAVAILABLE", "the order service is unavailable",
-                         NULL);
+        http_reply_error(req, 503, "SERVICE_UNAVAILABLE", "the order service is unavailable", NULL);
         return false;
     }
     if (strcmp(order->payment_status, "PAID") == 0) {
@@ -284,7 +282,8 @@ static void handle_initiate(http_req_t *req)
         }
         free(idem.body);
         if (idem.state == IDEM_MISMATCH) {
-            http_reply_err(req, ERR_IDEM_MISMATCH, "this Idempotency-Key was used with another body");
+            http_reply_err(req, ERR_IDEM_MISMATCH,
+                           "this Idempotency-Key was used with another body");
             return;
         }
         if (idem.state == IDEM_IN_PROGRESS) {
@@ -463,10 +462,10 @@ static void handle_notification(http_req_t *req, const char *name, bool is_retur
     if (conn == NULL)
         return;
     payment_row_t stored;
-    int rc = ref.payment_id[0] != '\0' && id_is_uuid(ref.payment_id)
-                 ? store_payment_get(conn, ref.payment_id, false, &stored)
-                 : store_payment_by_reference(conn, prov->name, ref.provider_reference, false,
-                                              &stored);
+    int rc =
+        ref.payment_id[0] != '\0' && id_is_uuid(ref.payment_id)
+            ? store_payment_get(conn, ref.payment_id, false, &stored)
+            : store_payment_by_reference(conn, prov->name, ref.provider_reference, false, &stored);
     if (rc != 0 && rc != ERR_NOT_FOUND) {
         reply_failure(req, rc);
         return;
@@ -495,8 +494,7 @@ static void handle_notification(http_req_t *req, const char *name, bool is_retur
         return;
     }
     if (rc != 0) {
-        http_reply_error(req, 400, "INVALID_NOTIFICATION", "the notification cannot be read",
-                         NULL);
+        http_reply_error(req, 400, "INVALID_NOTIFICATION", "the notification cannot be read", NULL);
         return;
     }
     /* The payment the notification was loaded for is the one it is applied to. */
@@ -529,12 +527,12 @@ static void handle_notification(http_req_t *req, const char *name, bool is_retur
         return;
     }
     cJSON *o = cJSON_CreateObject();
-    if (o != NULL && (cJSON_AddBoolToObject(o, "received", true) == NULL ||
-                      cJSON_AddStringToObject(o, "result", settle_result_name(result)) == NULL ||
-                      (result != SETTLE_UNKNOWN_PAYMENT &&
-                       (cJSON_AddStringToObject(o, "payment_id", after.id) == NULL ||
-                        cJSON_AddStringToObject(o, "status", payment_status_name(after.status)) ==
-                            NULL)))) {
+    if (o != NULL &&
+        (cJSON_AddBoolToObject(o, "received", true) == NULL ||
+         cJSON_AddStringToObject(o, "result", settle_result_name(result)) == NULL ||
+         (result != SETTLE_UNKNOWN_PAYMENT &&
+          (cJSON_AddStringToObject(o, "payment_id", after.id) == NULL ||
+           cJSON_AddStringToObject(o, "status", payment_status_name(after.status)) == NULL)))) {
         cJSON_Delete(o);
         o = NULL;
     }
@@ -622,8 +620,9 @@ static void handle_fake_confirm(http_req_t *req)
         http_reply_err(req, ERR_TOO_LARGE, NULL);
         return;
     }
-    bool found = pay_form_get(body != NULL && len > 0 ? body : "", "action", action, sizeof action) ||
-                 pay_form_get(http_query_string(req), "action", action, sizeof action);
+    bool found =
+        pay_form_get(body != NULL && len > 0 ? body : "", "action", action, sizeof action) ||
+        pay_form_get(http_query_string(req), "action", action, sizeof action);
     if (!found || (strcmp(action, "pay") != 0 && strcmp(action, "fail") != 0)) {
         json_check_t chk;
         json_check_init(&chk);
@@ -734,7 +733,8 @@ static void handle_refund(http_req_t *req)
     const char *raw = NULL;
     size_t raw_len = 0;
     cJSON *body = NULL;
-    if (auth_require(req, "admin", &me) != 0 || (id = path_uuid(req, "no such payment", buf)) == NULL)
+    if (auth_require(req, "admin", &me) != 0 ||
+        (id = path_uuid(req, "no such payment", buf)) == NULL)
         return;
     if (http_body(req, &raw, &raw_len) != 0) {
         http_reply_err(req, ERR_TOO_LARGE, NULL);

@@ -25,8 +25,8 @@ const char *settle_result_name(settle_result_t r)
 
 static const char *outcome_name(pay_outcome_t o)
 {
-    static const char *const names[] = {"pending", "succeeded", "failed", "refunded",
-                                        "partially_refunded", "ignored"};
+    static const char *const names[] = {"pending",  "succeeded",          "failed",
+                                        "refunded", "partially_refunded", "ignored"};
     return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "unknown";
 }
 
@@ -56,8 +56,8 @@ typedef struct settle_tx {
 static int record(PGconn *conn, settle_tx_t *t, const char *payment_id, const char *result)
 {
     int rc = store_notification_insert(conn, t->provider, t->ev->event_id, payment_id, t->kind,
-                                       outcome_name(t->ev->outcome), t->ev->amount,
-                                       t->ev->currency, result);
+                                       outcome_name(t->ev->outcome), t->ev->amount, t->ev->currency,
+                                       result);
     return rc;
 }
 
@@ -121,8 +121,7 @@ static int settle_tx(PGconn *conn, void *arg)
             log_warn("payment %s: %s notification %s rejected: reports %lld %s ref %s, expected "
                      "%lld %s ref %s",
                      p.id, t->provider, ev->event_id, (long long)ev->amount, ev->currency,
-                     ev->provider_reference, (long long)p.amount, p.currency,
-                     p.provider_reference);
+                     ev->provider_reference, (long long)p.amount, p.currency, p.provider_reference);
             t->result = SETTLE_REJECTED;
             *t->after = p;
         }
@@ -148,7 +147,8 @@ static int settle_tx(PGconn *conn, void *arg)
     p.version++;
     if (ev->provider_txn[0] != '\0')
         snprintf(p.provider_txn, sizeof p.provider_txn, "%s", ev->provider_txn);
-    const char *reason = p.status == PAYMENT_FAILED ? (ev->detail[0] ? ev->detail : "failed") : NULL;
+    const char *reason =
+        p.status == PAYMENT_FAILED ? (ev->detail[0] ? ev->detail : "failed") : NULL;
     if (reason != NULL)
         snprintf(p.failure_reason, sizeof p.failure_reason, "%s", reason);
     rc = store_payment_set_status(conn, p.id, p.status, ev->provider_txn, reason, p.version);

@@ -154,8 +154,8 @@ int store_payment_redirect(PGconn *conn, const char *id, char **redirect_url, ch
     return rc;
 }
 
-int store_payment_by_reference(PGconn *conn, const char *provider, const char *reference,
-                               bool lock, payment_row_t *out)
+int store_payment_by_reference(PGconn *conn, const char *provider, const char *reference, bool lock,
+                               payment_row_t *out)
 {
     const char *params[] = {provider, reference};
     return one_payment(conn,
@@ -167,15 +167,13 @@ int store_payment_by_reference(PGconn *conn, const char *provider, const char *r
 }
 
 int store_payment_set_status(PGconn *conn, const char *id, payment_status_t status,
-                             const char *provider_txn, const char *failure_reason,
-                             int64_t version)
+                             const char *provider_txn, const char *failure_reason, int64_t version)
 {
     char v[24];
     snprintf(v, sizeof v, "%" PRId64, version);
     const char *params[] = {id, payment_status_name(status),
                             provider_txn != NULL && provider_txn[0] ? provider_txn : NULL,
-                            failure_reason != NULL && failure_reason[0] ? failure_reason : NULL,
-                            v};
+                            failure_reason != NULL && failure_reason[0] ? failure_reason : NULL, v};
     return db_exec(conn,
                    "UPDATE payments SET status = $2, provider_txn = coalesce($3, provider_txn), "
                    "failure_reason = coalesce($4, failure_reason), version = $5, "
@@ -349,7 +347,7 @@ int store_refunds_claim(PGconn *conn, int max, int lease_s, char (*ids)[37], int
 }
 
 #define REFUND_COLUMNS                                                                             \
-    "id, payment_id, amount, reason, status, coalesce(provider_refund_id, ''), actor, attempts, " \
+    "id, payment_id, amount, reason, status, coalesce(provider_refund_id, ''), actor, attempts, "  \
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 static void refund_from(const PGresult *res, int row, refund_row_t *r)
@@ -387,10 +385,9 @@ int store_refund_get(PGconn *conn, const char *id, bool lock, refund_row_t *out)
 int store_refund_finish(PGconn *conn, const char *id, const char *status,
                         const char *provider_refund_id, const char *error)
 {
-    const char *params[] = {id, status,
-                            provider_refund_id != NULL && provider_refund_id[0] ? provider_refund_id
-                                                                                : NULL,
-                            error};
+    const char *params[] = {
+        id, status, provider_refund_id != NULL && provider_refund_id[0] ? provider_refund_id : NULL,
+        error};
     return db_exec(conn,
                    "UPDATE refunds SET status = $2, provider_refund_id = $3, last_error = $4, "
                    "attempts = attempts + 1, updated_at = now() WHERE id = $1",
@@ -409,8 +406,7 @@ int store_refund_retry_later(PGconn *conn, const char *id, const char *error, in
                    3, params);
 }
 
-int store_refunds_of_payment(PGconn *conn, const char *payment_id, refund_row_t **out,
-                             int *count)
+int store_refunds_of_payment(PGconn *conn, const char *payment_id, refund_row_t **out, int *count)
 {
     const char *params[] = {payment_id};
     PGresult *res;

@@ -43,14 +43,13 @@ int store_payment_get(PGconn *conn, const char *id, bool lock, payment_row_t *ou
 int store_payment_redirect(PGconn *conn, const char *id, char **redirect_url, char **form_json);
 
 /* Reads the payment a provider's reference names; FOR UPDATE when lock. */
-int store_payment_by_reference(PGconn *conn, const char *provider, const char *reference,
-                               bool lock, payment_row_t *out);
+int store_payment_by_reference(PGconn *conn, const char *provider, const char *reference, bool lock,
+                               payment_row_t *out);
 
 /* Moves a payment to status with version; provider_txn and failure_reason are kept when
  * NULL or empty. */
 int store_payment_set_status(PGconn *conn, const char *id, payment_status_t status,
-                             const char *provider_txn, const char *failure_reason,
-                             int64_t version);
+                             const char *provider_txn, const char *failure_reason, int64_t version);
 
 /* Records refunded_amount, the status after it and the version. */
 int store_payment_refunded(PGconn *conn, const char *id, int64_t refunded_amount,
@@ -107,7 +106,6 @@ int store_refund_finish(PGconn *conn, const char *id, const char *status,
 int store_refund_retry_later(PGconn *conn, const char *id, const char *error, int delay_s);
 
 /* The refunds of a payment, oldest first, malloc'd (caller frees). */
-int store_refunds_of_payment(PGconn *conn, const char *payment_id, refund_row_t **out,
-                             int *count);
+int store_refunds_of_payment(PGconn *conn, const char *payment_id, refund_row_t **out, int *count);
 
 #endif

@@ -118,8 +118,8 @@ int stripe_event_read(const char *body, size_t len, pay_event_t *out)
     cJSON *root = cJSON_ParseWithLength(body, len);
     const char *id = str_of(root, "id");
     const char *type = str_of(root, "type");
-    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(root, "data"), "object");
+    const cJSON *obj =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "data"), "object");
     int rc = ERR_INVALID;
     if (id == NULL || type == NULL || !cJSON_IsObject(obj) ||
         pay_copy(out->event_id, sizeof out->event_id, id) != 0)
@@ -136,7 +136,7 @@ int stripe_event_read(const char *body, size_t len, pay_event_t *out)
     const char *what = type + 17;
     if (strcmp(what, "completed") == 0)
         out->outcome = strcmp(str_of(obj, "payment_status"), "paid") == 0 ? PAY_OUTCOME_SUCCEEDED
-                                                                            : PAY_OUTCOME_PENDING;
+                                                                          : PAY_OUTCOME_PENDING;
     else if (strcmp(what, "async_payment_succeeded") == 0)
         out->outcome = PAY_OUTCOME_SUCCEEDED;
     else if (strcmp(what, "async_payment_failed") == 0 || strcmp(what, "expired") == 0)
@@ -156,7 +156,8 @@ static int answer_code(const char *what, long status, const cJSON *json)
     if (status >= 200 && status < 300)
         return 0;
     const cJSON *err = cJSON_GetObjectItemCaseSensitive(json, "error");
-    log_warn("stripe: %s: HTTP %ld %s: %s", what, status, str_of(err, "type") ? str_of(err, "type") : "",
+    log_warn("stripe: %s: HTTP %ld %s: %s", what, status,
+             str_of(err, "type") ? str_of(err, "type") : "",
              str_of(err, "message") ? str_of(err, "message") : "");
     if (status == 404)
         return ERR_NOT_FOUND;
@@ -167,8 +168,8 @@ static int answer_code(const char *what, long status, const cJSON *json)
 
 /* POSTs a form (or GETs when form is NULL) to g_base + path with the key and an
  * optional Idempotency-Key. */
-static int stripe_call(const char *method, const char *path, const char *form,
-                       const char *idem_key, long *status, cJSON **json)
+static int stripe_call(const char *method, const char *path, const char *form, const char *idem_key,
+                       long *status, cJSON **json)
 {
     char url[1024], auth[600], idem[320];
     const char *headers[4];
@@ -185,8 +186,7 @@ static int stripe_call(const char *method, const char *path, const char *form,
         headers[h++] = idem;
     }
     headers[h] = NULL;
-    return pay_http_json(method, url, headers, form, form != NULL ? strlen(form) : 0, status,
-                         json);
+    return pay_http_json(method, url, headers, form, form != NULL ? strlen(form) : 0, status, json);
 }
 
 static int stripe_initiate(const pay_initiate_req_t *req, pay_initiate_res_t *out)
@@ -203,7 +203,7 @@ static int stripe_initiate(const pay_initiate_req_t *req, pay_initiate_res_t *ou
         currency[i] = (char)tolower((unsigned char)req->currency[i]);
     snprintf(name, sizeof name, "Order %s",
              req->order_number != NULL && req->order_number[0] != '\0' ? req->order_number
-                                                                         : req->order_id);
+                                                                       : req->order_id);
     /* {CHECKOUT_SESSION_ID} is filled in by Stripe on the redirect. */
     snprintf(success, sizeof success, "%s?payment_id=%s&session_id={CHECKOUT_SESSION_ID}",
              req->return_url, req->payment_id);
@@ -219,7 +219,8 @@ static int stripe_initiate(const pay_initiate_req_t *req, pay_initiate_res_t *ou
     rc = rc ? rc : pay_form_add(&form, "client_reference_id", req->payment_id);
     rc = rc ? rc : pay_form_add(&form, "metadata[payment_id]", req->payment_id);
     rc = rc ? rc : pay_form_add(&form, "metadata[order_id]", req->order_id);
-    rc = rc ? rc : pay_form_add(&form, "payment_intent_data[metadata][payment_id]", req->payment_id);
+    rc =
+        rc ? rc : pay_form_add(&form, "payment_intent_data[metadata][payment_id]", req->payment_id);
     rc = rc ? rc : pay_form_add(&form, "payment_intent_data[metadata][order_id]", req->order_id);
     if (rc != 0)
         goto out;
@@ -257,8 +258,8 @@ static int stripe_identify(const pay_notification_t *n, pay_ref_t *out)
         return pay_copy(out->payment_id, sizeof out->payment_id, pid);
     }
     cJSON *root = n->body != NULL ? cJSON_ParseWithLength(n->body, n->body_len) : NULL;
-    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(
-        cJSON_GetObjectItemCaseSensitive(root, "data"), "object");
+    const cJSON *obj =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "data"), "object");
     const char *ref = str_of(obj, "client_reference_id");
     if (ref == NULL)
         ref = str_of(cJSON_GetObjectItemCaseSensitive(obj, "metadata"), "payment_id");
@@ -281,9 +282,10 @@ static int stripe_lookup(const pay_payment_t *payment, pay_event_t *out)
     memset(out, 0, sizeof *out);
     const char *ref = payment->provider_reference;
     /* A session id is letters, digits and '_': anything else never goes into a path. */
-    if (ref == NULL || strncmp(ref, "cs_", 3) != 0 || strspn(ref, "abcdefghijklmnopqrstuvwxyz"
-                                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                                  "0123456789_") != strlen(ref))
+    if (ref == NULL || strncmp(ref, "cs_", 3) != 0 ||
+        strspn(ref, "abcdefghijklmnopqrstuvwxyz"
+                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789_") != strlen(ref))
         return ERR_NOT_FOUND;
     snprintf(path, sizeof path, "/v1/checkout/sessions/%s", ref);
     int rc = stripe_call("GET", path, NULL, NULL, &status, &json);

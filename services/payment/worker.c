@@ -17,9 +17,9 @@
 #include "settle.h"
 #include "store.h"
 
-#define REFUND_BATCH     10
-#define REFUND_LEASE_S   60
-#define RECONCILE_BATCH  10
+#define REFUND_BATCH    10
+#define REFUND_LEASE_S  60
+#define RECONCILE_BATCH 10
 
 static pthread_t g_thread;
 static bool g_running;

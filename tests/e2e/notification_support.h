@@ -115,8 +115,7 @@ static inline int n_mails_to(const char *email, n_mail_t **out)
                 snprintf(m->file, sizeof m->file, "%s", name);
                 n_header(raw, "Subject", m->subject, sizeof m->subject);
                 n_header(raw, "Message-ID", m->message_id, sizeof m->message_id);
-                n_header(raw, "X-Notification-Id", m->notification_id,
-                         sizeof m->notification_id);
+                n_header(raw, "X-Notification-Id", m->notification_id, sizeof m->notification_id);
                 m->text = n_text_part(raw);
             }
             free(raw);
@@ -292,8 +291,7 @@ static inline void n_wait_count(const char *sql, const char *param, long want, i
 }
 
 /* The ids of the order's messages on channel, oldest first (up to max), into ids. */
-static inline int n_message_ids(const char *order_id, const char *channel, char ids[][37],
-                                int max)
+static inline int n_message_ids(const char *order_id, const char *channel, char ids[][37], int max)
 {
     PGconn *db = t_db();
     const char *p[] = {order_id, channel};

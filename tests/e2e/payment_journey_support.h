@@ -39,8 +39,8 @@ static inline void p_journey_free(p_journey_t *j)
 
 /* POST /payment/initiate {order_id, provider} as token, optionally with an
  * Idempotency-Key; fails unless the status is want (0: any). Caller frees. */
-static inline t_resp_t p_initiate_raw(const char *token, const char *order_id,
-                                      const char *provider, const char *idem_key, long want)
+static inline t_resp_t p_initiate_raw(const char *token, const char *order_id, const char *provider,
+                                      const char *idem_key, long want)
 {
     char body[160], url[512], header[300];
     snprintf(body, sizeof body, "{\"order_id\":\"%s\",\"provider\":\"%s\"}", order_id, provider);
@@ -174,8 +174,7 @@ static inline bool p_events_reached(void *arg)
 }
 
 /* Waits until the payment has at least want events of type on payment.events. */
-static inline void p_wait_events(const char *type, const char *payment_id, int want,
-                                 int timeout_ms)
+static inline void p_wait_events(const char *type, const char *payment_id, int want, int timeout_ms)
 {
     p_event_wait_t w = {.type = type, .payment_id = payment_id, .want = want};
     if (!t_wait_until(p_events_reached, &w, timeout_ms))

@@ -7,8 +7,8 @@
 static bool contact_stored(void *arg)
 {
     const char *user_id = arg;
-    return c_sql_long("SELECT count(*) FROM notifications.contacts WHERE user_id = $1",
-                      user_id) == 1;
+    return c_sql_long("SELECT count(*) FROM notifications.contacts WHERE user_id = $1", user_id) ==
+           1;
 }
 
 static void test_notification_contact_from_user_registered(void **state)
@@ -20,8 +20,7 @@ static void test_notification_contact_from_user_registered(void **state)
     if (!t_wait_until(contact_stored, u.id, 20000))
         fail_msg("no contact for %s after 20 s", u.id);
     c_sql_is("SELECT email FROM notifications.contacts WHERE user_id = $1", u.id, email);
-    c_sql_is("SELECT name FROM notifications.contacts WHERE user_id = $1", u.id,
-             "Test customer");
+    c_sql_is("SELECT name FROM notifications.contacts WHERE user_id = $1", u.id, "Test customer");
     c_sql_is("SELECT role FROM notifications.contacts WHERE user_id = $1", u.id, "customer");
     /* Sellers are contacts too (they may buy). */
     j_user_t s = j_user("seller");
@@ -39,8 +38,7 @@ static void test_notification_user_list(void **state)
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r.json, "items")), 0);
     assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r.json, "next_cursor")));
     t_resp_free(&r);
-    r = j_call("GET", "/user/notifications?limit=5&status=SENT&channel=email", u.token, NULL,
-               200);
+    r = j_call("GET", "/user/notifications?limit=5&status=SENT&channel=email", u.token, NULL, 200);
     t_resp_free(&r);
     /* No token, a bad token. */
     r = j_call("GET", "/user/notifications", NULL, NULL, 401);
@@ -51,8 +49,8 @@ static void test_notification_user_list(void **state)
     static const struct {
         const char *query, *field;
     } bad[] = {
-        {"limit=0", "limit"},         {"limit=101", "limit"},       {"limit=ten", "limit"},
-        {"cursor=abc", "cursor"},     {"cursor=-1", "cursor"},      {"status=LOST", "status"},
+        {"limit=0", "limit"},          {"limit=101", "limit"},        {"limit=ten", "limit"},
+        {"cursor=abc", "cursor"},      {"cursor=-1", "cursor"},       {"status=LOST", "status"},
         {"channel=pigeon", "channel"}, {"order_id=nope", "order_id"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -110,8 +108,8 @@ static void test_notification_preferences(void **state)
     assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r.json, "sms")));
     t_resp_free(&r);
     expect_prefs(&a, true, false);
-    r = j_call("PUT", "/user/notification-preferences", a.token,
-               "{\"email\":false,\"sms\":true}", 200);
+    r = j_call("PUT", "/user/notification-preferences", a.token, "{\"email\":false,\"sms\":true}",
+               200);
     t_resp_free(&r);
     expect_prefs(&a, false, true);
     /* Only the caller's own preferences change. */

@@ -6,10 +6,10 @@
 #include "notification_support.h"
 
 #define EMAIL_SENT_SQL                                                                             \
-    "SELECT count(*) FROM notifications.messages WHERE order_id = $1 AND channel = 'email' "      \
+    "SELECT count(*) FROM notifications.messages WHERE order_id = $1 AND channel = 'email' "       \
     "AND status = 'SENT'"
 #define SMS_SENT_SQL                                                                               \
-    "SELECT count(*) FROM notifications.messages WHERE order_id = $1 AND channel = 'sms' "        \
+    "SELECT count(*) FROM notifications.messages WHERE order_id = $1 AND channel = 'sms' "         \
     "AND status = 'SENT'"
 
 static void test_notification_journey_sends_three_mails(void **state)
@@ -17,8 +17,7 @@ static void test_notification_journey_sends_three_mails(void **state)
     (void)state;
     if (!n_journey_possible())
         skip();
-    j_user_t seller = j_user("seller"), customer = j_user("customer"),
-             other = j_user("customer");
+    j_user_t seller = j_user("seller"), customer = j_user("customer"), other = j_user("customer");
     char email[256], order_id[37], number[64], currency[4], tracking[64];
     long total = 0;
     n_email_of(&customer, email, sizeof email);
@@ -106,8 +105,8 @@ static void test_notification_opt_out_skips_the_channel(void **state)
     j_user_t seller = j_user("seller"), customer = j_user("customer");
     char email[256], order_id[37];
     n_email_of(&customer, email, sizeof email);
-    t_resp_t r = j_call("PUT", "/user/notification-preferences", customer.token,
-                        "{\"email\":false}", 200);
+    t_resp_t r =
+        j_call("PUT", "/user/notification-preferences", customer.token, "{\"email\":false}", 200);
     t_resp_free(&r);
     j_product_t p = j_product(&seller, "Quiet Tea", 5000, 5);
     j_order(&customer, &p, 1, "fake", order_id);

@@ -179,7 +179,8 @@ static void test_payment_same_webhook_five_times_one_event(void **state)
     j_wait_order(j.customer.token, j.order_id, "order_status", "CONFIRMED", WAIT_MS);
     p_wait_events("PaymentSucceeded", payment_id, 1, WAIT_MS);
     assert_int_equal(p_events("PaymentSucceeded", payment_id), 1);
-    char *n = c_sql("SELECT count(*) FROM payments.notifications WHERE provider_event_id = $1", evt);
+    char *n =
+        c_sql("SELECT count(*) FROM payments.notifications WHERE provider_event_id = $1", evt);
     assert_string_equal(n, "1");
     free(n);
     /* Another (authentic) success event for the paid payment: recorded, nothing moves. */
@@ -318,8 +319,7 @@ static void test_payment_initiate_bad_input_and_roles(void **state)
     t_resp_free(&r);
     r = j_call("POST", "/payment/initiate", j.customer.token, "{not json", 400);
     t_resp_free(&r);
-    r = p_initiate_raw(j.customer.token, "00000000-0000-4000-8000-000000000003", "fake", NULL,
-                       404);
+    r = p_initiate_raw(j.customer.token, "00000000-0000-4000-8000-000000000003", "fake", NULL, 404);
     t_resp_free(&r);
     r = p_initiate_raw(j.seller.token, j.order_id, "fake", NULL, 403);
     t_resp_free(&r);
@@ -434,8 +434,8 @@ typedef struct cancelled_wait {
 static bool payment_knows_cancelled(void *arg)
 {
     cancelled_wait_t *w = arg;
-    char *v = c_sql("SELECT count(*) FROM payments.cancelled_orders WHERE order_id = $1",
-                    w->order_id);
+    char *v =
+        c_sql("SELECT count(*) FROM payments.cancelled_orders WHERE order_id = $1", w->order_id);
     bool yes = v != NULL && strcmp(v, "1") == 0;
     free(v);
     return yes;

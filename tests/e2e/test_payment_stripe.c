@@ -29,8 +29,8 @@ static void stripe_initiate(const p_journey_t *j, char payment_id[37], char cs[9
     const char *url = c_str(r.json, "redirect_url");
     assert_non_null(url);
     /* The buyer goes to the stub's hosted page: http://127.0.0.1:<port>/pay/cs_test_... */
-    assert_int_equal(strncmp(url, stack_get("STRIPE_STUB_URL"), strlen(stack_get("STRIPE_STUB_URL"))),
-                     0);
+    assert_int_equal(
+        strncmp(url, stack_get("STRIPE_STUB_URL"), strlen(stack_get("STRIPE_STUB_URL"))), 0);
     const char *at = strstr(url, "/pay/");
     assert_non_null(at);
     snprintf(cs, 96, "%s", at + 5);
@@ -64,8 +64,7 @@ static long webhook_status(const t_resp_t *r)
 static t_resp_t stub_resend(const char *event_id)
 {
     char url[512];
-    snprintf(url, sizeof url, "%s/_test/events/%s/resend", stack_get("STRIPE_STUB_URL"),
-             event_id);
+    snprintf(url, sizeof url, "%s/_test/events/%s/resend", stack_get("STRIPE_STUB_URL"), event_id);
     t_resp_t r;
     assert_int_equal(t_http("POST", url, NULL, "", NULL, &r), 0);
     assert_int_equal(r.status, 200);

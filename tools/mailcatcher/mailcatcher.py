@@ -15,6 +15,10 @@ whose Message-ID (with the same recipients) is already stored in the directory, 
 by an earlier run of the catcher, is accepted (250) but not stored again, and a line
 "<time> <message-id> <recipients>" is appended to DIR/duplicates.log instead. A sender
 that resends after a crash therefore leaves one .eml, and the log shows it resent.
+
+For tests of a sender killed at the worst moment: while a file named .hold exists in DIR,
+each mail is stored but its "250" reply is held back until the file is removed, which is
+the moment between a server accepting a mail and the sender recording that it did.
 """
 
 import argparse
@@ -206,6 +210,9 @@ class Session:
                         name = save_mail(self.mail_dir, self.mail_from, self.rcpt_to, data)
                         if key is not None:
                             self.seen.keys.add(key)
+                        hold = os.path.join(self.mail_dir, ".hold")
+                        while os.path.exists(hold):
+                            await asyncio.sleep(0.02)
                         await self.reply("250 2.0.0 OK queued as %s" % name)
                 self.reset()
             elif verb == "RSET":

@@ -138,9 +138,8 @@ static void test_mime_utf8_subject_is_encoded_word(void **state)
 {
     (void)state;
     char *out = NULL;
-    assert_int_equal(mime_header_text("Namaste \xe0\xa4\xa8\xe0\xa4\xae\xe0\xa4\xb8\xe0\xa5\x8d",
-                                      &out),
-                     0);
+    assert_int_equal(
+        mime_header_text("Namaste \xe0\xa4\xa8\xe0\xa4\xae\xe0\xa4\xb8\xe0\xa5\x8d", &out), 0);
     /* "Namaste " + नमस् in UTF-8, base64. */
     assert_string_equal(out, "=?UTF-8?B?TmFtYXN0ZSDgpKjgpK7gpLjgpY0=?=");
     free(out);

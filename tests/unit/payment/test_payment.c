@@ -116,9 +116,9 @@ static void test_payment_event_data(void **state)
 }
 
 #define EVENT(type, pay_status, status, amount)                                                    \
-    "{\"id\":\"evt_1\",\"object\":\"event\",\"type\":\"" type "\",\"data\":{\"object\":{"         \
-    "\"id\":\"cs_test_1\",\"object\":\"checkout.session\",\"client_reference_id\":"               \
-    "\"11111111-1111-4111-8111-111111111111\",\"payment_status\":\"" pay_status "\","             \
+    "{\"id\":\"evt_1\",\"object\":\"event\",\"type\":\"" type "\",\"data\":{\"object\":{"          \
+    "\"id\":\"cs_test_1\",\"object\":\"checkout.session\",\"client_reference_id\":"                \
+    "\"11111111-1111-4111-8111-111111111111\",\"payment_status\":\"" pay_status "\","              \
     "\"status\":\"" status "\",\"amount_total\":" amount ",\"currency\":\"npr\","                  \
     "\"payment_intent\":\"pi_1\"}}}"
 

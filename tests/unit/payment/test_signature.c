@@ -17,9 +17,9 @@
 #define SECRET "whsec_test_secret"
 #define T      1700000000
 #define BODY                                                                                       \
-    "{\"id\":\"evt_test_1\",\"object\":\"event\",\"type\":\"checkout.session.completed\","      \
-    "\"data\":{\"object\":{\"id\":\"cs_test_1\",\"object\":\"checkout.session\","               \
-    "\"client_reference_id\":\"order-42\",\"payment_status\":\"paid\",\"status\":\"complete\"," \
+    "{\"id\":\"evt_test_1\",\"object\":\"event\",\"type\":\"checkout.session.completed\","         \
+    "\"data\":{\"object\":{\"id\":\"cs_test_1\",\"object\":\"checkout.session\","                  \
+    "\"client_reference_id\":\"order-42\",\"payment_status\":\"paid\",\"status\":\"complete\","    \
     "\"amount_total\":150000,\"currency\":\"npr\"}}}"
 #define V1_NEW "f86330e1665f840a6a51285bfb41405741fc7c96137947355aa819b567e4295f"
 #define V1_OLD "5cd8e322c22ac45a5016bf37708c9d4fa3362ce4138bca8623953faea416feed"
@@ -103,10 +103,10 @@ static void test_sig_malformed_headers_fail(void **state)
     (void)state;
     assert_int_equal(verify(NULL, BODY, T), ERR_UNAUTHORIZED);
     assert_int_equal(verify("", BODY, T), ERR_UNAUTHORIZED);
-    assert_int_equal(verify("v1=" V1_NEW, BODY, T), ERR_UNAUTHORIZED);           /* no t */
-    assert_int_equal(verify("t=1700000000", BODY, T), ERR_UNAUTHORIZED);         /* no v1 */
-    assert_int_equal(verify("t=abc,v1=" V1_NEW, BODY, T), ERR_UNAUTHORIZED);     /* bad t */
-    assert_int_equal(verify("t=1700000000,v1=zz", BODY, T), ERR_UNAUTHORIZED);   /* not hex */
+    assert_int_equal(verify("v1=" V1_NEW, BODY, T), ERR_UNAUTHORIZED);         /* no t */
+    assert_int_equal(verify("t=1700000000", BODY, T), ERR_UNAUTHORIZED);       /* no v1 */
+    assert_int_equal(verify("t=abc,v1=" V1_NEW, BODY, T), ERR_UNAUTHORIZED);   /* bad t */
+    assert_int_equal(verify("t=1700000000,v1=zz", BODY, T), ERR_UNAUTHORIZED); /* not hex */
     assert_int_equal(pay_sig_verify("t=1700000000,v1=" V1_NEW, BODY, strlen(BODY), "", T, 300),
                      ERR_UNAUTHORIZED); /* no secret configured */
 }
@@ -127,9 +127,8 @@ static void test_sig_fake_round_trip(void **state)
     (void)state;
     const char *body = "{\"id\":\"evt_fake_1\",\"type\":\"payment.succeeded\"}";
     char header[128];
-    assert_int_equal(pay_sig_sign(body, strlen(body), "fake-secret", 1234567890, header,
-                                  sizeof header),
-                     0);
+    assert_int_equal(
+        pay_sig_sign(body, strlen(body), "fake-secret", 1234567890, header, sizeof header), 0);
     assert_int_equal(pay_sig_verify(header, body, strlen(body), "fake-secret", 1234567890, 300), 0);
     assert_int_equal(pay_sig_verify(header, body, strlen(body), "other-secret", 1234567890, 300),
                      ERR_UNAUTHORIZED);
