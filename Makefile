@@ -72,10 +72,13 @@ test: deps
 	cmake --build $(TEST_BUILD_DIR) -j2
 	$(TEST_ENV) ctest --test-dir $(TEST_BUILD_DIR) --output-on-failure
 
-# The release build's daemons, many customers, every fault twice; the figures print at the end.
+# The release build's daemons (two replicas of each event consumer), many customers,
+# every fault at least once; the audit's figures print at the end.
+CHAOS_REPLICAS := CATALOG_REPLICAS=2 INVENTORY_REPLICAS=2 CART_REPLICAS=2 ORDER_REPLICAS=2 \
+	PAYMENT_REPLICAS=2 FULFILLMENT_REPLICAS=2 NOTIFICATION_REPLICAS=2
 chaos: build
 	cmake --build $(BUILD_DIR) --target chaos_journey -j$(JOBS)
-	BUILD_DIR=$(BUILD_DIR) PWHASH_OPSLIMIT=1 PWHASH_MEMLIMIT=8192 \
+	BUILD_DIR=$(BUILD_DIR) PWHASH_OPSLIMIT=1 PWHASH_MEMLIMIT=8192 $(CHAOS_REPLICAS) \
 		CHAOS_BUYERS=$${CHAOS_BUYERS:-400} CHAOS_WORKERS=$${CHAOS_WORKERS:-16} \
 		$(CURDIR)/tests/chaos/run.sh $(BUILD_DIR)/tests/chaos_journey
 

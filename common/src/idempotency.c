@@ -1,12 +1,24 @@
-/* idempotency.c - Idempotency-Key claims, insert-first.
+/* idempotency.c - Idempotency-Key claims, insert-first, with the owner's liveness.
  *
  * The INSERT ... ON CONFLICT DO NOTHING decides which of several concurrent requests
  * owns a key: the unique (scope, key) makes exactly one of them see its row come back.
  * A loser waits inside that INSERT while the winner's row is uncommitted, then reads
  * it. Tables are unqualified: the connection's search_path names the service schema.
+ *
+ * A claim names the process working on it (owner: an id made at the first claim).
+ * Each process holds a session advisory lock on its own id for as long as it lives,
+ * on a connection of its own, so the server drops that lock the moment the process
+ * dies. A claim still in progress whose owner's lock can be taken belongs to a dead
+ * process and is taken over at once: a client retrying after a crash gets its work
+ * done instead of a 409 until some timeout. A claim left in progress by a live
+ * process (a request that ended without finishing or abandoning) is taken over after
+ * IDEM_STALE_INTERVAL. After a database restart every process's lock is gone until
+ * its next claim takes it again, so a claim of a process that lives on may be taken
+ * over then; its requests lost their connections in the restart as well.
  */
 #include "common/idempotency.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +26,8 @@
 
 #include "common/db.h"
 #include "common/errors.h"
+#include "common/ids.h"
 #include "common/log.h"
-
-/* A claim left in progress this long belongs to a request that died (requests are
- * bounded by timeouts of seconds); it may be taken over. */
-#define IDEM_STALE_INTERVAL "5 minutes"
 
 static int hash_hex(const void *body, size_t len, char hex[crypto_hash_sha256_BYTES * 2 + 1])
 {
@@ -32,11 +41,89 @@ static int hash_hex(const void *body, size_t len, char hex[crypto_hash_sha256_BY
     return 0;
 }
 
+/* A claim of a live process left in progress this long belongs to a request that
+ * ended without finishing (requests are bounded by timeouts of seconds). */
+#define IDEM_STALE_INTERVAL "5 minutes"
+
+static pthread_mutex_t g_owner_mutex = PTHREAD_MUTEX_INITIALIZER;
+static PGconn *g_owner_conn; /* holds the lock on g_owner while this process lives */
+static char g_owner[ID_UUID_LEN];
+
+#define OWNER_LOCK_SQL(fn) "SELECT " fn "(hashtextextended('idempotency owner ' || $1, 0))"
+
+/* True when the owner connection is up and holds the lock; (re)connects and locks when
+ * it is not. Without it claims are still made, only never taken over before they are
+ * stale. */
+static bool owner_ready(void)
+{
+    pthread_mutex_lock(&g_owner_mutex);
+    if (g_owner[0] == '\0')
+        id_uuid(g_owner);
+    /* PQconsumeInput notices a connection the server closed (a restart). */
+    if (g_owner_conn != NULL &&
+        (!PQconsumeInput(g_owner_conn) || PQstatus(g_owner_conn) != CONNECTION_OK)) {
+        PQfinish(g_owner_conn);
+        g_owner_conn = NULL;
+    }
+    if (g_owner_conn == NULL && (g_owner_conn = db_connect_new()) != NULL) {
+        const char *params[1] = {g_owner};
+        PGresult *res = PQexecParams(g_owner_conn, OWNER_LOCK_SQL("pg_advisory_lock"), 1, NULL,
+                                     params, NULL, NULL, 0);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+            log_warn("idempotency: cannot take the owner lock: %s", PQerrorMessage(g_owner_conn));
+            PQfinish(g_owner_conn);
+            g_owner_conn = NULL;
+        }
+        PQclear(res);
+    }
+    bool ready = g_owner_conn != NULL;
+    pthread_mutex_unlock(&g_owner_mutex);
+    return ready;
+}
+
+/* 1 when the process named owner is gone (its lock is free), 0 when it lives, or a
+ * database error. The lock is only tried, never kept. */
+static int owner_dead(PGconn *conn, const char *owner)
+{
+    int err;
+    const char *params[1] = {owner};
+    PGresult *res = db_query(conn, OWNER_LOCK_SQL("pg_try_advisory_lock"), 1, params, &err);
+    if (!res)
+        return err;
+    bool free_lock = PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    if (free_lock) {
+        res = db_query(conn, OWNER_LOCK_SQL("pg_advisory_unlock"), 1, params, &err);
+        if (!res)
+            return err;
+        PQclear(res);
+    }
+    return free_lock ? 1 : 0;
+}
+
+/* Makes a claim seen in progress this process's, if it is still the one seen (owner
+ * NULL: a claim without owner). True when taken. */
+static int take_over(PGconn *conn, const char *scope, const char *key, const char *owner,
+                     bool *taken)
+{
+    int err;
+    const char *params[4] = {scope, key, g_owner, owner};
+    PGresult *res = db_query(conn,
+                             "UPDATE idempotency_keys SET owner = $3, created_at = now() "
+                             "WHERE scope = $1 AND key = $2 AND status IS NULL "
+                             "AND owner IS NOT DISTINCT FROM $4 RETURNING 1",
+                             4, params, &err);
+    if (!res)
+        return err;
+    *taken = PQntuples(res) == 1;
+    PQclear(res);
+    return 0;
+}
+
 int idem_begin(PGconn *conn, const char *scope, const char *key, const void *body, size_t len,
                idem_result_t *out)
 {
     char hash[crypto_hash_sha256_BYTES * 2 + 1];
-    const char *params[3] = {scope, key, hash};
     int rc, err;
 
     memset(out, 0, sizeof *out);
@@ -45,14 +132,16 @@ int idem_begin(PGconn *conn, const char *scope, const char *key, const void *bod
     rc = hash_hex(body, len, hash);
     if (rc)
         return rc;
+    const char *owner = owner_ready() ? g_owner : NULL;
+    const char *params[4] = {scope, key, hash, owner};
 
-    /* Two rounds at most: the row seen missing or stale in the first round is retried
+    /* Two rounds at most: a row seen missing in the first round is claimed again
      * once; a loop without bound could spin against a steady stream of abandons. */
     for (int round = 0; round < 2; round++) {
         PGresult *res = db_query(conn,
-                                 "INSERT INTO idempotency_keys (scope, key, request_hash) "
-                                 "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
-                                 3, params, &err);
+                                 "INSERT INTO idempotency_keys (scope, key, request_hash, owner) "
+                                 "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
+                                 4, params, &err);
         if (!res)
             return err;
         bool won = PQntuples(res) == 1;
@@ -63,7 +152,7 @@ int idem_begin(PGconn *conn, const char *scope, const char *key, const void *bod
         }
 
         res = db_query(conn,
-                       "SELECT request_hash, status, response, "
+                       "SELECT request_hash, status, response, owner, "
                        " status IS NULL AND created_at < now() - interval '" IDEM_STALE_INTERVAL
                        "' FROM idempotency_keys WHERE scope = $1 AND key = $2",
                        2, params, &err);
@@ -77,22 +166,31 @@ int idem_begin(PGconn *conn, const char *scope, const char *key, const void *bod
         if (strcmp(PQgetvalue(res, 0, 0), hash) != 0) {
             out->state = IDEM_MISMATCH;
         } else if (PQgetisnull(res, 0, 1)) {
-            bool stale = PQgetvalue(res, 0, 3)[0] == 't';
             out->state = IDEM_IN_PROGRESS;
-            if (stale && round == 0) {
-                PQclear(res);
-                /* Only the very claim seen stale is removed; a fresher one survives. */
-                rc = db_exec(
-                    conn,
-                    "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 "
-                    "AND status IS NULL AND created_at < now() - interval '" IDEM_STALE_INTERVAL
-                    "'",
-                    2, params);
+            bool stale = PQgetvalue(res, 0, 4)[0] == 't';
+            char seen[ID_UUID_LEN] = "";
+            bool has_owner = !PQgetisnull(res, 0, 3);
+            if (has_owner)
+                snprintf(seen, sizeof seen, "%s", PQgetvalue(res, 0, 3));
+            PQclear(res);
+            int dead = 0;
+            if (owner != NULL && has_owner && strcmp(seen, owner) != 0) {
+                dead = owner_dead(conn, seen);
+                if (dead < 0)
+                    return dead;
+            }
+            if (owner != NULL && (dead || stale)) {
+                bool taken = false;
+                rc = take_over(conn, scope, key, has_owner ? seen : NULL, &taken);
                 if (rc)
                     return rc;
-                log_warn("idempotency: took over a stale in-progress key");
-                continue;
+                if (taken) {
+                    log_warn("idempotency: took over a key whose request %s",
+                             dead ? "died with its process" : "was left stale");
+                    out->state = IDEM_NEW;
+                }
             }
+            return 0;
         } else {
             out->state = IDEM_REPLAY;
             out->status = atoi(PQgetvalue(res, 0, 1));

@@ -36,7 +36,7 @@ product     | services/catalog/product.c services/catalog/images.c | services/ca
 inventory   | services/inventory/reservation.c services/inventory/sku.c | services/inventory
 cart        | services/cart/cart.c services/cart/views.c         | services/cart
 courier_callback | services/fulfillment/callback_sig.c         | services/fulfillment
-payment     | services/payment/provider.c services/payment/fake.c services/payment/stripe.c services/payment/esewa_sign.c | services/payment
+payment     | services/payment/provider.c services/payment/payment.c services/payment/orders.c services/payment/base_url.c services/payment/fake.c services/payment/stripe.c services/payment/khalti.c services/payment/khalti_api.c services/payment/esewa.c services/payment/esewa_api.c services/payment/esewa_sign.c | services/payment
 "
 
 log() {

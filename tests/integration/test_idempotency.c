@@ -1,5 +1,6 @@
 /* test_idempotency.c - Idempotency-Key claims against the stack's PostgreSQL: one
- * winner among concurrent requests, replay, mismatch, abandon. */
+ * winner among concurrent requests, replay, mismatch, abandon, and the takeover of a
+ * claim whose request died. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,6 +156,70 @@ static void test_idem_abandoned_key_can_be_claimed_again(void **state)
     assert_int_equal(r.state, IDEM_NEW);
 }
 
+typedef struct claim_wait {
+    const char *key;
+    enum idem_state state;
+} claim_wait_t;
+
+static bool claim_taken_over(void *arg)
+{
+    claim_wait_t *w = arg;
+    idem_result_t r;
+    if (idem_begin(db_conn(), "user-1", w->key, body, strlen(body), &r) != 0)
+        return false;
+    free(r.body);
+    w->state = r.state;
+    return r.state == IDEM_NEW;
+}
+
+/* Runs sql with two parameters as the superuser. */
+static void su_exec(const char *sql, const char *a, const char *b)
+{
+    const char *params[2] = {a, b};
+    PGconn *su = t_db();
+    free(t_sql_value(su, sql, 2, params));
+    PQfinish(su);
+}
+
+static void test_idem_claim_of_a_dead_process_is_taken_over(void **state)
+{
+    (void)state;
+    char key[ID_UUID_LEN], other[ID_UUID_LEN], sql[256];
+    idem_result_t r;
+    id_uuid(key);
+    id_uuid(other);
+
+    /* Another process claimed the key and lives: it holds the lock on its id. */
+    PGconn *process = t_db();
+    const char *params[1] = {other};
+    free(t_sql_value(process,
+                     "SELECT pg_advisory_lock(hashtextextended('idempotency owner ' || $1, 0))", 1,
+                     params));
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s.idempotency_keys (scope, key, request_hash, owner) VALUES "
+             "('user-1', $1, encode(sha256(convert_to($2, 'UTF8')), 'hex'), $3)",
+             g_schema);
+    const char *insert[3] = {key, body, other};
+    PGconn *su = t_db();
+    free(t_sql_value(su, sql, 3, insert));
+    PQfinish(su);
+
+    /* While it lives, a retry here is told the request is in progress. */
+    assert_int_equal(idem_begin(db_conn(), "user-1", key, body, strlen(body), &r), 0);
+    assert_int_equal(r.state, IDEM_IN_PROGRESS);
+
+    /* It dies: the retry takes the key over once the server has seen the connection go
+     * (the backend ends a moment after the socket closes). */
+    PQfinish(process);
+    claim_wait_t w = {.key = key};
+    assert_true(t_wait_until(claim_taken_over, &w, 5000));
+    assert_int_equal(idem_finish(db_conn(), "user-1", key, 201, "{\"id\":\"o-2\"}"), 0);
+    assert_int_equal(idem_begin(db_conn(), "user-1", key, body, strlen(body), &r), 0);
+    assert_int_equal(r.state, IDEM_REPLAY);
+    assert_string_equal(r.body, "{\"id\":\"o-2\"}");
+    free(r.body);
+}
+
 static void test_idem_stale_claim_is_taken_over(void **state)
 {
     (void)state;
@@ -162,16 +227,16 @@ static void test_idem_stale_claim_is_taken_over(void **state)
     idem_result_t r;
     id_uuid(key);
 
+    /* This process claimed it long ago and never finished. */
     assert_int_equal(idem_begin(db_conn(), "user-1", key, body, strlen(body), &r), 0);
-    /* The first request died long ago without finishing. */
+    assert_int_equal(r.state, IDEM_NEW);
+    assert_int_equal(idem_begin(db_conn(), "user-1", key, body, strlen(body), &r), 0);
+    assert_int_equal(r.state, IDEM_IN_PROGRESS);
     snprintf(sql, sizeof sql,
              "UPDATE %s.idempotency_keys SET created_at = now() - interval '1 hour' "
-             "WHERE key = $1",
+             "WHERE key = $1 AND $2::text IS NOT NULL",
              g_schema);
-    const char *params[1] = {key};
-    PGconn *su = t_db();
-    free(t_sql_value(su, sql, 1, params));
-    PQfinish(su);
+    su_exec(sql, key, "-");
     assert_int_equal(idem_begin(db_conn(), "user-1", key, body, strlen(body), &r), 0);
     assert_int_equal(r.state, IDEM_NEW);
 }
@@ -184,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_idem_same_key_other_body_is_mismatch),
         cmocka_unit_test(test_idem_keys_are_scoped),
         cmocka_unit_test(test_idem_abandoned_key_can_be_claimed_again),
+        cmocka_unit_test(test_idem_claim_of_a_dead_process_is_taken_over),
         cmocka_unit_test(test_idem_stale_claim_is_taken_over),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
