@@ -36,6 +36,9 @@ product     | services/catalog/product.c services/catalog/images.c | services/ca
 inventory   | services/inventory/reservation.c services/inventory/sku.c | services/inventory
 cart        | services/cart/cart.c services/cart/views.c         | services/cart
 courier_callback | services/fulfillment/callback_sig.c         | services/fulfillment
+fulfillment_events | services/fulfillment/order_events.c        | services/fulfillment
+order       | services/order/order.c services/order/pricing.c    | services/order
+notification | services/notification/notify.c services/notification/template.c | services/notification
 payment     | services/payment/provider.c services/payment/payment.c services/payment/orders.c services/payment/base_url.c services/payment/fake.c services/payment/stripe.c services/payment/khalti.c services/payment/khalti_api.c services/payment/esewa.c services/payment/esewa_api.c services/payment/esewa_sign.c | services/payment
 "
 
