@@ -8,6 +8,12 @@
  * as the HMAC secret. So the header must say RS256, the RS256 signature is checked
  * with the kept key, and only then does libjwt decode the claims (without a key).
  * Every registered claim is checked here because libjwt 1.10 checks none of them.
+ *
+ * The RSA verification and claim decoding cost most of a request's CPU in the gateway
+ * and again in the service behind it, while one client sends the same token for its
+ * whole lifetime. So each thread keeps the last few tokens it accepted (see "verified
+ * tokens" below): a later request with exactly the same bytes, under the same public
+ * key, skips the signature and decoding and only has its time claims checked again.
  */
 #include "common/auth.h"
 
@@ -18,6 +24,8 @@
 #include <openssl/pem.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,6 +47,9 @@
 static pthread_rwlock_t key_lock = PTHREAD_RWLOCK_INITIALIZER;
 static EVP_PKEY *public_key;
 static EVP_MD *sha256;
+/* Bumped (under key_lock) whenever public_key changes, so that tokens verified with an
+ * earlier key are no longer taken from the caches. 0 means no key was ever set. */
+static atomic_uint_fast64_t key_generation;
 
 /* Set once by auth_init before any worker thread starts; read-only afterwards. */
 static char *service_token;
@@ -98,6 +109,7 @@ int auth_set_public_key(const char *pem)
     EVP_PKEY_free(public_key);
     public_key = pkey;
     pkey = NULL;
+    atomic_fetch_add(&key_generation, 1);
     rc = sha256 != NULL ? 0 : ERR_INTERNAL;
     pthread_rwlock_unlock(&key_lock);
 out:
@@ -168,8 +180,9 @@ static bool int_claim(jwt_t *jwt, const char *name, long *out)
     return true;
 }
 
-/* Checks the registered and private claims of a signature-verified token. */
-static int check_claims(jwt_t *jwt, auth_principal_t *out)
+/* Checks the registered and private claims of a signature-verified token. On success
+ * *exp and *not_before (the later of iat and nbf) bound when it may be accepted again. */
+static int check_claims(jwt_t *jwt, auth_principal_t *out, long *exp_out, long *not_before)
 {
     const char *iss = jwt_get_grant(jwt, "iss");
     const char *aud = jwt_get_grant(jwt, "aud");
@@ -191,7 +204,8 @@ static int check_claims(jwt_t *jwt, auth_principal_t *out)
     }
     errno = 0;
     long nbf = jwt_get_grant_int(jwt, "nbf");
-    if (errno != ENOENT && (errno != 0 || nbf > now + AUTH_LEEWAY_SECONDS)) {
+    bool has_nbf = errno != ENOENT;
+    if (has_nbf && (errno != 0 || nbf > now + AUTH_LEEWAY_SECONDS)) {
         log_debug("auth: token rejected: nbf");
         return ERR_UNAUTHORIZED;
     }
@@ -205,6 +219,8 @@ static int check_claims(jwt_t *jwt, auth_principal_t *out)
         log_debug("auth: token rejected: sub, role or email");
         return ERR_UNAUTHORIZED;
     }
+    *exp_out = exp;
+    *not_before = has_nbf && nbf > iat ? nbf : iat;
 
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < sizeof out->user_id - 1 && sub[i]; i++)
@@ -265,6 +281,133 @@ static bool signature_valid(const char *token, size_t signed_len, const char *si
     return ok;
 }
 
+/* ---- verified tokens -------------------------------------------------------------------
+ *
+ * A small LRU per thread, so lookups take no lock: a civetweb worker serves one
+ * connection at a time, and a client sends the same token until it expires, so a few
+ * entries catch nearly every repeat. An entry is the whole token (compared byte for
+ * byte, in constant time: a cached token is a credential), the principal its claims
+ * gave, the key generation it was verified under and the window its time claims allow.
+ * Reusing it is sound because the bytes fix the header, the claims and the signature:
+ * verifying them again with the same key can only give the same answer, except for the
+ * time checks, which are repeated on every hit. Only accepted tokens are kept, so a
+ * stream of forged tokens cannot evict anything it did not first have to sign. */
+
+#define AUTH_CACHE_ENTRIES 8
+/* Identity's tokens are about 700 bytes; longer ones are verified every time. */
+#define AUTH_CACHE_TOKEN_MAX 1024
+
+typedef struct cached_token {
+    uint_fast64_t generation; /* key_generation when verified; 0 = empty slot */
+    uint64_t used;            /* LRU stamp */
+    long exp, not_before;
+    size_t len;
+    auth_principal_t who;
+    char token[AUTH_CACHE_TOKEN_MAX];
+} cached_token_t;
+
+typedef struct token_cache {
+    uint64_t clock;
+    cached_token_t entries[AUTH_CACHE_ENTRIES];
+} token_cache_t;
+
+static _Thread_local token_cache_t *thread_cache;
+static pthread_key_t cache_key;
+static pthread_once_t cache_key_once = PTHREAD_ONCE_INIT;
+static bool cache_key_ok;
+
+static void cache_free(void *cache)
+{
+    /* The entries are bearer credentials: do not leave them in freed memory. */
+    sodium_memzero(cache, sizeof(token_cache_t));
+    free(cache);
+}
+
+static void cache_key_init(void)
+{
+    cache_key_ok = pthread_key_create(&cache_key, cache_free) == 0;
+}
+
+/* This thread's cache, created on first use; NULL when that fails (then every token is
+ * verified in full). The key's destructor frees it when the thread exits. */
+static token_cache_t *cache_get(void)
+{
+    if (thread_cache != NULL)
+        return thread_cache;
+    pthread_once(&cache_key_once, cache_key_init);
+    if (!cache_key_ok)
+        return NULL;
+    token_cache_t *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    if (pthread_setspecific(cache_key, c) != 0) {
+        free(c);
+        return NULL;
+    }
+    thread_cache = c;
+    return c;
+}
+
+/* Whether the time claims of an accepted token still hold now; the same tests as
+ * check_claims. */
+static bool cached_in_time(const cached_token_t *e, long now)
+{
+    return now - AUTH_LEEWAY_SECONDS < e->exp && e->not_before <= now + AUTH_LEEWAY_SECONDS;
+}
+
+/* Looks the token up; true with *out filled on a hit under the current key. */
+static bool cache_lookup(const char *token, size_t len, auth_principal_t *out)
+{
+    token_cache_t *c = thread_cache;
+    if (c == NULL || len < 8 || len > AUTH_CACHE_TOKEN_MAX)
+        return false;
+    uint_fast64_t gen = atomic_load(&key_generation);
+    long now = (long)time(NULL);
+    for (size_t i = 0; i < AUTH_CACHE_ENTRIES; i++) {
+        cached_token_t *e = &c->entries[i];
+        /* The last bytes are signature, as good as random: a cheap first filter before
+         * the constant-time comparison of the whole token. */
+        if (e->generation == 0 || e->len != len ||
+            memcmp(e->token + len - 8, token + len - 8, 8) != 0 ||
+            sodium_memcmp(e->token, token, len) != 0)
+            continue;
+        if (e->generation != gen || !cached_in_time(e, now)) {
+            /* A key change or expiry: verify in full, which will decide. */
+            sodium_memzero(e, sizeof *e);
+            return false;
+        }
+        e->used = ++c->clock;
+        *out = e->who;
+        return true;
+    }
+    return false;
+}
+
+/* Remembers a token just accepted under key generation gen (read before verifying, so
+ * a key swapped meanwhile leaves the entry already stale). Replaces the LRU entry. */
+static void cache_store(const char *token, size_t len, uint_fast64_t gen,
+                        const auth_principal_t *who, long exp, long not_before)
+{
+    if (len > AUTH_CACHE_TOKEN_MAX || gen == 0)
+        return;
+    token_cache_t *c = cache_get();
+    if (c == NULL)
+        return;
+    cached_token_t *victim = &c->entries[0];
+    for (size_t i = 1; i < AUTH_CACHE_ENTRIES && victim->generation != 0; i++) {
+        cached_token_t *e = &c->entries[i];
+        if (e->generation == 0 || e->used < victim->used)
+            victim = e;
+    }
+    victim->generation = gen;
+    victim->used = ++c->clock;
+    victim->exp = exp;
+    victim->not_before = not_before;
+    victim->len = len;
+    victim->who = *who;
+    memcpy(victim->token, token, len);
+}
+
 int auth_verify_bearer(const char *authorization, auth_principal_t *out)
 {
     int rc = ERR_UNAUTHORIZED;
@@ -279,8 +422,17 @@ int auth_verify_bearer(const char *authorization, auth_principal_t *out)
     size_t len = strlen(t);
     while (len > 0 && t[len - 1] == ' ')
         len--;
-    if (len == 0 || len > AUTH_MAX_TOKEN || !token_charset_ok(t, len))
+    if (len == 0 || len > AUTH_MAX_TOKEN)
         goto out;
+    auth_principal_t p;
+    if (cache_lookup(t, len, &p)) {
+        rc = 0;
+        goto accepted;
+    }
+    if (!token_charset_ok(t, len))
+        goto out;
+    /* Read before verifying: see cache_store. */
+    uint_fast64_t gen = atomic_load(&key_generation);
     token = strndup(t, len);
     if (token == NULL)
         goto out;
@@ -301,12 +453,14 @@ int auth_verify_bearer(const char *authorization, auth_principal_t *out)
         log_debug("auth: token rejected: malformed");
         goto out;
     }
-    auth_principal_t p;
-    if (check_claims(jwt, &p) != 0)
+    long exp, not_before;
+    if (check_claims(jwt, &p, &exp, &not_before) != 0)
         goto out;
+    cache_store(t, len, gen, &p, exp, not_before);
+    rc = 0;
+accepted:
     if (out != NULL)
         *out = p;
-    rc = 0;
 out:
     jwt_free(jwt);
     free(token);

@@ -54,7 +54,7 @@ static const struct builtin {
      " response text,"
      " created_at timestamptz NOT NULL DEFAULT now(),"
      " PRIMARY KEY (scope, key));"},
-    {"0001_common_idempotency_owner",
+    {"0000_common_idempotency_owner",
      /* The process working on a claim, so that a claim of a process that died can be
       * taken over at once (common/src/idempotency.c). */
      "ALTER TABLE {s}.idempotency_keys ADD COLUMN IF NOT EXISTS owner text;"},

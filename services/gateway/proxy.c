@@ -1,8 +1,13 @@
-/* proxy.c - forwards one request to an upstream with a per-thread libcurl handle.
+/* proxy.c - forwards one request to an upstream and collects the answer.
  *
- * curl_easy_reset() between requests clears the options but keeps the handle's
- * connection cache, which is what gives keep-alive to upstreams. Redirects are
- * never followed: a Location from a service is the client's to follow.
+ * http:// upstreams (every service of ours) go through h1client.c, a plain HTTP/1.1
+ * client with per-thread keep-alive connections: measured with callgrind, libcurl's
+ * per-request work (reset, options, URL parsing, the multi loop, header callbacks)
+ * came to about 160k instructions of the gateway's 710k per proxied request, the
+ * hand-written exchange to a fraction of that. https:// upstreams, should one be
+ * configured, still use a per-thread libcurl handle (curl_easy_reset() between
+ * requests keeps its connection cache). Either way the same filters decide what is
+ * relayed. Redirects are never followed: a Location from a service is the client's.
  */
 #include "proxy.h"
 
@@ -17,6 +22,7 @@
 #include "common/errors.h"
 #include "common/log.h"
 #include "forward.h"
+#include "h1client.h"
 
 static pthread_key_t handle_key;
 static pthread_once_t handle_once = PTHREAD_ONCE_INIT;
@@ -108,11 +114,12 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-/* Keeps Content-Type and the relayed headers of the final response. */
-static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
+/* Keeps Content-Type and the relayed headers of the final response: called with each
+ * line of every head (the status line too), with or without its CRLF. Always 0: a
+ * header not kept is simply dropped. */
+static int keep_line(void *arg, const char *data, size_t n)
 {
     exchange_t *x = arg;
-    size_t n = size * nmemb;
     char line[8192];
     if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
         /* A new status line (after a 1xx): forget the interim response's headers. */
@@ -121,16 +128,16 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
             x->headers.data[0] = '\0';
         free(x->content_type);
         x->content_type = NULL;
-        return n;
+        return 0;
     }
     if (n >= sizeof line)
-        return n; /* no header worth relaying is this long */
+        return 0; /* no header worth relaying is this long */
     memcpy(line, data, n);
     line[n] = '\0';
     line[strcspn(line, "\r\n")] = '\0';
     char *colon = strchr(line, ':');
     if (colon == NULL)
-        return n;
+        return 0;
     *colon = '\0';
     char *value = colon + 1;
     while (*value == ' ' || *value == '\t')
@@ -148,7 +155,20 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
             buf_append(&x->headers, "\r\n", 2) != 0)
             x->oom = true;
     }
+    return 0;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+    size_t n = size * nmemb;
+    keep_line(arg, data, n);
     return n;
+}
+
+/* The h1client sink for the body: the same limits as libcurl's write callback. */
+static int keep_body(void *arg, const char *data, size_t n)
+{
+    return on_body((char *)data, 1, n, arg) == n ? 0 : -1;
 }
 
 static bool sends_body(const char *method, size_t len)
@@ -172,32 +192,16 @@ static enum proxy_failure classify(CURLcode rc, const exchange_t *x)
     }
 }
 
-int proxy_send(const proxy_request_t *req, proxy_response_t *out)
+/* The exchange over libcurl (https:// upstreams). 0 with out->status set, or
+ * ERR_UNAVAILABLE with out->failure set, or ERR_INTERNAL. */
+static int send_curl(const proxy_request_t *req, const char *url, exchange_t *x,
+                     proxy_response_t *out)
 {
     int rc = ERR_UNAVAILABLE;
-    exchange_t x = {.max_response = req->max_response};
     struct curl_slist *headers = NULL;
-    char *url = NULL;
-    memset(out, 0, sizeof *out);
-    out->failure = PROXY_BROKEN;
-
     CURL *curl = thread_handle();
-    size_t cap = strlen(req->base_url) + 3 * strlen(req->path) + 2 +
-                 (req->query != NULL ? strlen(req->query) : 0) + 1;
-    url = malloc(cap);
-    if (curl == NULL || url == NULL) {
-        rc = ERR_INTERNAL;
-        goto out;
-    }
-    size_t at = (size_t)snprintf(url, cap, "%s", req->base_url);
-    if (fwd_encode_path(req->path, url + at, cap - at) != 0) {
-        rc = ERR_INTERNAL;
-        goto out;
-    }
-    if (req->query != NULL && req->query[0] != '\0') {
-        at = strlen(url);
-        snprintf(url + at, cap - at, "?%s", req->query);
-    }
+    if (curl == NULL)
+        return ERR_INTERNAL;
 
     for (const char *const *h = req->headers; h != NULL && *h != NULL; h++) {
         struct curl_slist *next = curl_slist_append(headers, *h);
@@ -217,9 +221,9 @@ int proxy_send(const proxy_request_t *req, proxy_response_t *out)
     set |= curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, req->timeout_ms);
     set |= curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     set |= curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-    set |= curl_easy_setopt(curl, CURLOPT_WRITEDATA, &x);
+    set |= curl_easy_setopt(curl, CURLOPT_WRITEDATA, x);
     set |= curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-    set |= curl_easy_setopt(curl, CURLOPT_HEADERDATA, &x);
+    set |= curl_easy_setopt(curl, CURLOPT_HEADERDATA, x);
     if (sends_body(req->method, req->body_len)) {
         set |= curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         set |= curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
@@ -236,20 +240,101 @@ int proxy_send(const proxy_request_t *req, proxy_response_t *out)
     }
 
     CURLcode res = curl_easy_perform(curl);
-    if (x.oom) {
+    if (x->oom) {
         rc = ERR_INTERNAL;
         goto out;
     }
     if (res != CURLE_OK) {
-        out->failure = classify(res, &x);
+        out->failure = classify(res, x);
         /* The URL names an internal host: logs only, never the client's answer. */
         log_warn("upstream %s %s: %s", req->method, url, curl_easy_strerror(res));
         goto out;
     }
-    if (curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status) != CURLE_OK) {
-        rc = ERR_INTERNAL;
-        goto out;
+    rc = curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out->status) == CURLE_OK ? 0
+                                                                                   : ERR_INTERNAL;
+out:
+    /* The slist is referenced by the handle until the next reset; unhook it first. */
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(headers);
+    return rc;
+}
+
+/* The exchange over h1client (http:// upstreams); the same contract as send_curl. */
+static int send_plain(const proxy_request_t *req, const char *target, const char *url,
+                      exchange_t *x, proxy_response_t *out)
+{
+    h1c_request_t h = {
+        .origin = req->base_url,
+        .method = req->method,
+        .target = target,
+        .headers = req->headers,
+        .body = req->body,
+        .body_len = req->body_len,
+        .send_body = sends_body(req->method, req->body_len),
+        .head = strcmp(req->method, "HEAD") == 0,
+        .timeout_ms = req->timeout_ms,
+    };
+    h1c_sink_t sink = {.on_line = keep_line, .on_body = keep_body, .arg = x};
+    int status = 0;
+    enum h1c_result res = h1c_send(&h, &sink, &status);
+    if (x->oom || res == H1C_INVALID)
+        return ERR_INTERNAL;
+    static const char *const why[] = {
+        [H1C_REFUSED] = "could not connect",
+        [H1C_TIMEOUT] = "timed out",
+        [H1C_BROKEN] = "closed or garbled the exchange",
+        [H1C_STOPPED] = "answer too large",
+    };
+    switch (res) {
+    case H1C_OK:
+        out->status = status;
+        return 0;
+    case H1C_REFUSED:
+        out->failure = PROXY_REFUSED;
+        break;
+    case H1C_TIMEOUT:
+        out->failure = PROXY_TIMEOUT;
+        break;
+    case H1C_STOPPED:
+        out->failure = x->too_large ? PROXY_TOO_LARGE : PROXY_BROKEN;
+        break;
+    default:
+        out->failure = PROXY_BROKEN;
+        break;
     }
+    /* The URL names an internal host: logs only, never the client's answer. */
+    log_warn("upstream %s %s: %s", req->method, url, why[res]);
+    return ERR_UNAVAILABLE;
+}
+
+int proxy_send(const proxy_request_t *req, proxy_response_t *out)
+{
+    int rc = ERR_INTERNAL;
+    exchange_t x = {.max_response = req->max_response};
+    memset(out, 0, sizeof *out);
+    out->failure = PROXY_BROKEN;
+
+    /* url = base_url + target, target = the encoded path and the query. */
+    size_t base = strlen(req->base_url);
+    size_t cap =
+        base + 3 * strlen(req->path) + 2 + (req->query != NULL ? strlen(req->query) : 0) + 1;
+    char *url = malloc(cap);
+    if (url == NULL)
+        goto out;
+    memcpy(url, req->base_url, base);
+    if (fwd_encode_path(req->path, url + base, cap - base) != 0)
+        goto out;
+    if (req->query != NULL && req->query[0] != '\0') {
+        size_t at = strlen(url);
+        snprintf(url + at, cap - at, "?%s", req->query);
+    }
+
+    if (strncmp(req->base_url, "http://", 7) == 0)
+        rc = send_plain(req, url + base, url, &x, out);
+    else
+        rc = send_curl(req, url, &x, out);
+    if (rc != 0)
+        goto out;
     if (x.body.data == NULL && buf_append(&x.body, "", 0) != 0) {
         rc = ERR_INTERNAL;
         goto out;
@@ -266,12 +351,7 @@ int proxy_send(const proxy_request_t *req, proxy_response_t *out)
     x.content_type = NULL;
     x.headers.data = NULL;
     x.body.data = NULL;
-    rc = 0;
 out:
-    /* The slist is referenced by the handle until the next reset; unhook it first. */
-    if (curl != NULL)
-        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
-    curl_slist_free_all(headers);
     free(url);
     free(x.body.data);
     free(x.headers.data);

@@ -110,7 +110,7 @@ static void test_migrate_concurrent_runners_apply_each_once(void **state)
     }
 
     char *n = value("SELECT count(*) FROM %s.schema_migrations");
-    assert_string_equal(n, "6"); /* 3 common + 3 files */
+    assert_string_equal(n, "7"); /* 4 common + 3 files */
     free(n);
     n = value("SELECT count(*) FROM %s.counter_log");
     assert_string_equal(n, "1");
@@ -118,8 +118,8 @@ static void test_migrate_concurrent_runners_apply_each_once(void **state)
     /* Name order: 0001a ran before 0002, which found counter_log. */
     n = value(
         "SELECT string_agg(version, ',' ORDER BY version COLLATE \"C\") FROM %s.schema_migrations");
-    assert_string_equal(n, "0000_common_idempotency_keys,0000_common_outbox,"
-                           "0000_common_processed_events,0001_create_items,"
+    assert_string_equal(n, "0000_common_idempotency_keys,0000_common_idempotency_owner,"
+                           "0000_common_outbox,0000_common_processed_events,0001_create_items,"
                            "0001a_create_counter_log,0002_seed_items");
     free(n);
 }

@@ -310,6 +310,91 @@ static void test_auth_role_allowed_matches_whole_names(void **state)
     assert_false(auth_role_allowed(NULL, "customer"));
 }
 
+/* ---- the per-thread cache of verified tokens ------------------------------------------ */
+
+/* "Bearer <token>" without freeing the token. */
+static int verify_kept(const char *token, auth_principal_t *p)
+{
+    char header[4096];
+    snprintf(header, sizeof header, "Bearer %s", token);
+    return auth_verify_bearer(header, p);
+}
+
+static void test_auth_cached_token_gives_same_principal(void **state)
+{
+    (void)state;
+    claims_t c = good_claims();
+    c.role = "seller";
+    char *token = sign(JWT_ALG_RS256, priv_pem, &c);
+    auth_principal_t first, again;
+    assert_int_equal(verify_kept(token, &first), 0);
+    memset(&again, 0, sizeof again);
+    assert_int_equal(verify_kept(token, &again), 0);
+    assert_memory_equal(&first, &again, sizeof first);
+    assert_string_equal(again.role, "seller");
+    /* A NULL out is allowed on a hit as on a miss. */
+    assert_int_equal(verify_kept(token, NULL), 0);
+    free(token);
+}
+
+static void test_auth_cached_token_not_matched_by_a_tampered_copy(void **state)
+{
+    (void)state;
+    claims_t c = good_claims();
+    char *token = sign(JWT_ALG_RS256, priv_pem, &c);
+    auth_principal_t p;
+    assert_int_equal(verify_kept(token, &p), 0);
+    /* One byte changed in each part, same length: never a hit. */
+    char *dot1 = strchr(token, '.'), *dot2 = strrchr(token, '.');
+    char *spots[] = {token + 2, dot1 + 3, dot2 + 5};
+    for (size_t i = 0; i < sizeof spots / sizeof spots[0]; i++) {
+        char was = *spots[i];
+        *spots[i] = was == 'A' ? 'B' : 'A';
+        assert_int_equal(verify_kept(token, &p), ERR_UNAUTHORIZED);
+        *spots[i] = was;
+    }
+    assert_int_equal(verify_kept(token, &p), 0);
+    free(token);
+}
+
+static void test_auth_cached_token_dropped_when_key_changes(void **state)
+{
+    (void)state;
+    claims_t c = good_claims();
+    char *token = sign(JWT_ALG_RS256, priv_pem, &c);
+    auth_principal_t p;
+    assert_int_equal(verify_kept(token, &p), 0);
+    assert_int_equal(auth_set_public_key(other_pub_pem), 0);
+    assert_int_equal(verify_kept(token, &p), ERR_UNAUTHORIZED);
+    assert_int_equal(auth_set_public_key(pub_pem), 0);
+    assert_int_equal(verify_kept(token, &p), 0);
+    free(token);
+}
+
+static void test_auth_cache_holds_many_tokens(void **state)
+{
+    (void)state;
+    /* More tokens than cache entries, verified round after round: every answer stays
+     * right whether it comes from the cache or from a full verification. */
+    enum { N = 20 };
+    char *tokens[N];
+    for (int i = 0; i < N; i++) {
+        claims_t c = good_claims();
+        c.iat -= i; /* distinct tokens */
+        tokens[i] = sign(JWT_ALG_RS256, priv_pem, &c);
+    }
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < N; i++) {
+            auth_principal_t p;
+            assert_int_equal(verify_kept(tokens[i], &p), 0);
+            assert_string_equal(p.user_id, USER_ID);
+            /* One token kept hot while the others evict each other. */
+            assert_int_equal(verify_kept(tokens[0], &p), 0);
+        }
+    for (int i = 0; i < N; i++)
+        free(tokens[i]);
+}
+
 /* ---- auth_require and auth_require_service over HTTP -------------------------------- */
 
 static void admin_only(http_req_t *req)
@@ -423,6 +508,10 @@ int main(void)
         cmocka_unit_test(test_auth_header_shapes),
         cmocka_unit_test(test_auth_public_key_must_be_rsa_public),
         cmocka_unit_test(test_auth_role_allowed_matches_whole_names),
+        cmocka_unit_test(test_auth_cached_token_gives_same_principal),
+        cmocka_unit_test(test_auth_cached_token_not_matched_by_a_tampered_copy),
+        cmocka_unit_test(test_auth_cached_token_dropped_when_key_changes),
+        cmocka_unit_test(test_auth_cache_holds_many_tokens),
         cmocka_unit_test(test_auth_require_over_http),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
