@@ -6,7 +6,9 @@
 #
 #   make up / make down   start the stack detached (.run/stack.env) / stop it
 #   make build            the release build in build/
-#   make bench            throughput, half-load latency, event latency, memory (bench/RESULTS.md)
+#   make bench            the suite: req/s and p50/p99 per route vs a hello-world, half-load p99,
+#                         checkout -> CONFIRMED orders/s, event commit -> effect, memory
+#                         (bench/RESULTS.md; bench/run.sh lists its knobs, e.g. CARTS=400)
 #   make bench-cart       GET /cart (10 lines) and POST /cart/items under wrk (bench/RESULTS-cart.md)
 #   make bench-catalog    100k products: GET /products/:id and search under wrk, EXPLAIN (bench/RESULTS-catalog.md)
 #   make bench-inventory  reservations/s and p99 on one hot SKU and over 10k SKUs (bench/RESULTS-inventory.md)
@@ -16,9 +18,10 @@
 
 SHELL := /bin/bash
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-BUILD_DIR := $(CURDIR)/build
-TEST_BUILD_DIR := $(CURDIR)/build-test
-RUN_DIR := $(CURDIR)/.run
+# Overridable from the command line or the environment (make bench BUILD_DIR=... RUN_DIR=...).
+BUILD_DIR ?= $(CURDIR)/build
+TEST_BUILD_DIR ?= $(CURDIR)/build-test
+RUN_DIR ?= $(CURDIR)/.run
 STACK := RUN_DIR=$(RUN_DIR) BUILD_DIR=$(BUILD_DIR) $(CURDIR)/scripts/stack.sh
 
 # The test build's sanitizers. Leak checking is on; daemons inherit these through the
@@ -34,8 +37,9 @@ TEST_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 
 # The benchmark's stack: enough workers for wrk's 64 keep-alive connections (bench/run.sh
 # WRK_CONNECTIONS_HIGH) on every daemon (civetweb holds a worker per connection), and no
-# rate limit on the one client.
-BENCH_ENV := HTTP_THREADS=64 RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000
+# rate limit on the one client. POST /cart/items merges one unit into an existing line on
+# every request, so a cart line may hold up to 10000 units during the run.
+BENCH_ENV := HTTP_THREADS=64 RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000 CART_MAX_QUANTITY=10000
 
 .PHONY: all deps build up down run status logs test chaos bench bench-cart bench-catalog bench-inventory format clean
 
@@ -91,8 +95,8 @@ bench: build
 # Every POST /cart/items of bench/cart.sh merges one unit into an existing line, so the
 # cart may hold up to 10000 units per line during the run.
 bench-cart: build
-	@$(BENCH_ENV) CART_MAX_QUANTITY=10000 $(STACK) up
-	$(BENCH_ENV) CART_MAX_QUANTITY=10000 RUN_DIR=$(RUN_DIR) BUILD_DIR=$(BUILD_DIR) $(CURDIR)/bench/cart.sh; rc=$$?; $(STACK) down; exit $$rc
+	@$(BENCH_ENV) $(STACK) up
+	$(BENCH_ENV) RUN_DIR=$(RUN_DIR) BUILD_DIR=$(BUILD_DIR) $(CURDIR)/bench/cart.sh; rc=$$?; $(STACK) down; exit $$rc
 
 # Seeds 100,000 approved products into the stack's database (plain SQL), then wrk.
 bench-catalog: build

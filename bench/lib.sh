@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - sourced by the bench scripts: the running stack's environment and the tools
 # a script needs. Expects STACK_ENV to be set by the caller.
 

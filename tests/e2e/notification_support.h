@@ -169,9 +169,10 @@ static inline int n_duplicates_of(const char *message_id)
 static inline int n_sms_with_reference(const char *reference)
 {
     const char *dir = stack_get("SMS_DIR");
-    char want[128];
+    char want[512];
     int count = 0;
-    snprintf(want, sizeof want, "\"reference\": \"%s\"", reference);
+    if (snprintf(want, sizeof want, "\"reference\": \"%s\"", reference) >= (int)sizeof want)
+        return 0;
     DIR *d = opendir(dir);
     struct dirent *e;
     if (d == NULL)
@@ -180,7 +181,8 @@ static inline int n_sms_with_reference(const char *reference)
         if (strncmp(e->d_name, "sms-", 4) != 0)
             continue;
         char path[1024];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+            continue;
         char *raw = t_read_file(path);
         if (strstr(raw, want) != NULL)
             count++;
