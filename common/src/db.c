@@ -254,6 +254,22 @@ bool db_ping(void)
     return ok;
 }
 
+const char *db_text(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+int64_t db_int64(const PGresult *res, int row, int col)
+{
+    /* Stores keep counts and money as bigint; a NULL one (an outer join) counts as 0. */
+    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+bool db_bool(const PGresult *res, int row, int col)
+{
+    return strcmp(PQgetvalue(res, row, col), "t") == 0;
+}
+
 int db_error_from_sqlstate(const char *sqlstate)
 {
     /* No SQLSTATE means libpq itself failed: the server did not answer. */

@@ -236,6 +236,43 @@ bool http_query(const http_req_t *req, const char *name, char *buf, size_t len)
     return mg_get_var2(qs, strlen(qs), name, buf, len, 0) >= 0;
 }
 
+const char *http_path_uuid(http_req_t *req, const char *name, const char *what,
+                           char buf[ID_UUID_LEN])
+{
+    const char *id = http_param(req, name);
+    if (id == NULL || !id_is_uuid(id)) {
+        http_reply_err(req, ERR_NOT_FOUND, what);
+        return NULL;
+    }
+    id_lower(id, buf);
+    return buf;
+}
+
+void http_page_query(http_req_t *req, json_check_t *chk, int max, int *limit, int64_t *cursor)
+{
+    /* Longer than any valid value, so an overlong one is rejected rather than unseen. */
+    char buf[64];
+    if (http_query(req, "limit", buf, sizeof buf)) {
+        char *end = NULL;
+        long v = strtol(buf, &end, 10);
+        if (buf[0] == '\0' || *end != '\0' || v < 1 || v > max) {
+            char msg[64];
+            snprintf(msg, sizeof msg, "must be an integer between 1 and %d", max);
+            json_check_fail(chk, "limit", msg);
+        } else {
+            *limit = (int)v;
+        }
+    }
+    if (http_query(req, "cursor", buf, sizeof buf)) {
+        char *end = NULL;
+        long long v = strtoll(buf, &end, 10);
+        if (buf[0] < '1' || buf[0] > '9' || *end != '\0' || v <= 0)
+            json_check_fail(chk, "cursor", "is not a cursor this list returned");
+        else
+            *cursor = v;
+    }
+}
+
 void http_set_user_data(http_req_t *req, void *data)
 {
     req->user_data = data;
@@ -387,6 +424,14 @@ void http_reply_raw(http_req_t *req, int status, const char *content_type,
                     const char *extra_headers, const void *body, size_t len)
 {
     send_response(req, status, content_type, extra_headers, body, body ? len : 0);
+}
+
+void http_reply_json_or_500(http_req_t *req, int status, cJSON *body)
+{
+    if (body == NULL)
+        http_reply_err(req, ERR_INTERNAL, NULL);
+    else
+        http_reply_json(req, status, body);
 }
 
 void http_reply_json(http_req_t *req, int status, cJSON *body)

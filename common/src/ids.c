@@ -69,6 +69,12 @@ bool id_is_uuid(const char *s)
     return s[36] == '\0';
 }
 
+void id_lower(const char *id, char out[ID_UUID_LEN])
+{
+    for (int i = 0; i < ID_UUID_LEN; i++)
+        out[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ? id[i] - 'A' + 'a' : id[i]);
+}
+
 static bool all_zero(const unsigned char *b, size_t len)
 {
     unsigned char acc = 0;

@@ -187,6 +187,25 @@ int json_int64(const cJSON *item, int64_t *out)
     return 0;
 }
 
+cJSON *json_page(cJSON *items, int64_t next)
+{
+    cJSON *out = cJSON_CreateObject();
+    char cursor[24];
+    snprintf(cursor, sizeof cursor, "%" PRId64, next);
+    if (out == NULL || !cJSON_AddItemToObject(out, "items", items)) {
+        cJSON_Delete(items);
+        cJSON_Delete(out);
+        return NULL;
+    }
+    /* 0 means the last page: clients test next_cursor against null, never "0". */
+    if ((next > 0 ? cJSON_AddStringToObject(out, "next_cursor", cursor)
+                  : cJSON_AddNullToObject(out, "next_cursor")) == NULL) {
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
 char *json_print(const cJSON *value)
 {
     return cJSON_PrintUnformatted(value);

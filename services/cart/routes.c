@@ -47,14 +47,6 @@ static void reply_failure(http_req_t *req, int rc)
                    rc == ERR_UNAVAILABLE ? "a service the cart needs is unavailable" : NULL);
 }
 
-static void reply_json_or_500(http_req_t *req, int status, cJSON *body)
-{
-    if (body == NULL)
-        http_reply_err(req, ERR_INTERNAL, NULL);
-    else
-        http_reply_json(req, status, body);
-}
-
 /* {"field": name} for errors about one field. */
 static cJSON *field_details(const char *name)
 {
@@ -64,18 +56,6 @@ static cJSON *field_details(const char *name)
         return NULL;
     }
     return d;
-}
-
-/* The :id of the path when it is a UUID; otherwise it has replied 404 (an id that
- * cannot exist is simply not found). */
-static const char *path_uuid(http_req_t *req, const char *name, const char *what)
-{
-    const char *id = http_param(req, name);
-    if (id == NULL || !id_is_uuid(id)) {
-        http_reply_err(req, ERR_NOT_FOUND, what);
-        return NULL;
-    }
-    return id;
 }
 
 /* ---- the read model's fallback ------------------------------------------------------ */
@@ -142,7 +122,7 @@ static void reply_cart(http_req_t *req, const char *customer_id)
     }
     cart_summary_t s;
     cart_evaluate(r.lines, r.count, r.currency, &s);
-    reply_json_or_500(req, 200, render_cart(r.cart_id, customer_id, r.lines, r.count, &s));
+    http_reply_json_or_500(req, 200, render_cart(r.cart_id, customer_id, r.lines, r.count, &s));
     store_cart_read_free(&r);
 }
 
@@ -161,7 +141,7 @@ static void reply_line(http_req_t *req, PGconn *conn, const char *customer_id, c
     if (rc == 0 && r->count == 1) {
         cart_summary_t s;
         cart_evaluate(r->lines, 1, r->currency, &s);
-        reply_json_or_500(req, 200, render_line(&r->lines[0]));
+        http_reply_json_or_500(req, 200, render_line(&r->lines[0]));
     } else if (rc == ERR_NOT_FOUND || (rc == 0 && r->count != 1)) {
         /* Deleted between the update and the re-read: gone, as far as the caller goes. */
         http_reply_err(req, ERR_NOT_FOUND, "no such cart item");
@@ -427,7 +407,7 @@ static void handle_add_item(http_req_t *req)
                         .available = l.stock.available};
     cart_summary_t s;
     cart_evaluate(&line, 1, l.product.currency, &s);
-    reply_json_or_500(req, a.merged ? 200 : 201, render_line(&line));
+    http_reply_json_or_500(req, a.merged ? 200 : 201, render_line(&line));
 out:
     add_lookup_free(&l);
 }
@@ -441,8 +421,9 @@ static void handle_update_item(http_req_t *req)
     json_check_t chk;
     int64_t quantity = 0;
     const char *line_id;
+    char line_buf[ID_UUID_LEN];
     if (auth_require(req, "customer", &me) != 0 ||
-        (line_id = path_uuid(req, "id", "no such cart item")) == NULL ||
+        (line_id = http_path_uuid(req, "id", "no such cart item", line_buf)) == NULL ||
         http_json_body(req, &body) != 0)
         return;
     json_check_init(&chk);
@@ -473,8 +454,9 @@ static void handle_delete_item(http_req_t *req)
 {
     auth_principal_t me;
     const char *line_id;
+    char line_buf[ID_UUID_LEN];
     if (auth_require(req, "customer", &me) != 0 ||
-        (line_id = path_uuid(req, "id", "no such cart item")) == NULL)
+        (line_id = http_path_uuid(req, "id", "no such cart item", line_buf)) == NULL)
         return;
     PGconn *conn = service_db(req);
     if (conn == NULL)
@@ -494,8 +476,10 @@ static void handle_delete_item(http_req_t *req)
 static void handle_internal_cart(http_req_t *req)
 {
     const char *customer_id;
+    char customer_buf[ID_UUID_LEN];
     if (auth_require_service(req) != 0 ||
-        (customer_id = path_uuid(req, "customer_id", "no such customer")) == NULL)
+        (customer_id = http_path_uuid(req, "customer_id", "no such customer", customer_buf)) ==
+            NULL)
         return;
     reply_cart(req, customer_id);
 }

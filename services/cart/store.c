@@ -19,36 +19,21 @@
 #define LINE_JOINS                                                                                 \
     "LEFT JOIN products p ON p.id = i.product_id LEFT JOIN sku_stock s ON s.sku = i.sku"
 
-static const char *value_or_null(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
-}
-
-static int64_t int64_at(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-static bool bool_at(const PGresult *res, int row, int col)
-{
-    return strcmp(PQgetvalue(res, row, col), "t") == 0;
-}
-
 static void line_from(const PGresult *res, int row, cart_line_t *l)
 {
     memset(l, 0, sizeof *l);
     l->id = PQgetvalue(res, row, 2);
     l->product_id = PQgetvalue(res, row, 3);
     l->sku = PQgetvalue(res, row, 4);
-    l->quantity = int64_at(res, row, 5);
-    l->product_known = bool_at(res, row, 6);
-    l->title = value_or_null(res, row, 7);
-    l->unit_price = int64_at(res, row, 8);
-    l->currency = value_or_null(res, row, 9);
-    l->status = value_or_null(res, row, 10);
-    l->stock_known = bool_at(res, row, 11);
-    l->sku_product_id = value_or_null(res, row, 12);
-    l->available = int64_at(res, row, 13);
+    l->quantity = db_int64(res, row, 5);
+    l->product_known = db_bool(res, row, 6);
+    l->title = db_text(res, row, 7);
+    l->unit_price = db_int64(res, row, 8);
+    l->currency = db_text(res, row, 9);
+    l->status = db_text(res, row, 10);
+    l->stock_known = db_bool(res, row, 11);
+    l->sku_product_id = db_text(res, row, 12);
+    l->available = db_int64(res, row, 13);
 }
 
 /* Fills out from a result of LINE_COLUMNS rows; a row whose line id is NULL is the cart
@@ -61,7 +46,7 @@ static int cart_read_from(PGresult *res, cart_read_t *out)
     if (rows == 0)
         return 0;
     out->cart_id = PQgetvalue(res, 0, 0);
-    out->currency = value_or_null(res, 0, 1);
+    out->currency = db_text(res, 0, 1);
     if (PQgetisnull(res, 0, 2))
         return 0;
     out->lines = calloc((size_t)rows, sizeof *out->lines);
@@ -210,11 +195,11 @@ int store_cart_lines_of(PGconn *conn, const char *cart_id, const char *sku, int 
                     2, p, &res);
     if (rc != 0)
         return rc;
-    *line_count = (int)int64_at(res, 0, 0);
+    *line_count = (int)db_int64(res, 0, 0);
     *found = !PQgetisnull(res, 0, 1);
     if (*found) {
         snprintf(line_id, 37, "%s", PQgetvalue(res, 0, 1));
-        *quantity = int64_at(res, 0, 2);
+        *quantity = db_int64(res, 0, 2);
     }
     PQclear(res);
     return 0;
@@ -270,17 +255,17 @@ int store_add_lookup(PGconn *conn, const char *product_id, const char *sku, PGre
     if (*pfound) {
         pv->id = PQgetvalue(*res, 0, 0);
         pv->title = PQgetvalue(*res, 0, 1);
-        pv->price = int64_at(*res, 0, 2);
+        pv->price = db_int64(*res, 0, 2);
         pv->currency = PQgetvalue(*res, 0, 3);
         pv->status = PQgetvalue(*res, 0, 4);
-        pv->version = int64_at(*res, 0, 5);
+        pv->version = db_int64(*res, 0, 5);
     }
     *sfound = !PQgetisnull(*res, 0, 6);
     if (*sfound) {
         sv->sku = PQgetvalue(*res, 0, 6);
         sv->product_id = PQgetvalue(*res, 0, 7);
-        sv->available = int64_at(*res, 0, 8);
-        sv->sequence = int64_at(*res, 0, 9);
+        sv->available = db_int64(*res, 0, 8);
+        sv->sequence = db_int64(*res, 0, 9);
     }
     return 0;
 }
@@ -300,10 +285,10 @@ int store_product_get(PGconn *conn, const char *id, PGresult **res, bool *found,
         *found = true;
         out->id = PQgetvalue(*res, 0, 0);
         out->title = PQgetvalue(*res, 0, 1);
-        out->price = int64_at(*res, 0, 2);
+        out->price = db_int64(*res, 0, 2);
         out->currency = PQgetvalue(*res, 0, 3);
         out->status = PQgetvalue(*res, 0, 4);
-        out->version = int64_at(*res, 0, 5);
+        out->version = db_int64(*res, 0, 5);
     }
     return 0;
 }
@@ -322,8 +307,8 @@ int store_stock_get(PGconn *conn, const char *sku, PGresult **res, bool *found, 
         *found = true;
         out->sku = PQgetvalue(*res, 0, 0);
         out->product_id = PQgetvalue(*res, 0, 1);
-        out->available = int64_at(*res, 0, 2);
-        out->sequence = int64_at(*res, 0, 3);
+        out->available = db_int64(*res, 0, 2);
+        out->sequence = db_int64(*res, 0, 3);
     }
     return 0;
 }
@@ -397,7 +382,7 @@ int store_cart_remove_bought(PGconn *conn, const cart_order_t *order, int *remov
                     3, q, &res);
         if (rc != 0)
             return rc;
-        *removed += (int)int64_at(res, 0, 0);
+        *removed += (int)db_int64(res, 0, 0);
         PQclear(res);
     }
     if (*removed > 0)

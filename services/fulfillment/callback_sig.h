@@ -12,7 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define COURIER_SIG_HEX_LEN 65 /* 64 hex digits and the NUL */
+#include "common/sig.h"
+
+#define COURIER_SIG_HEX_LEN SIG_HEX_LEN /* 64 hex digits and the NUL */
 
 typedef enum courier_sig_result {
     COURIER_SIG_OK,

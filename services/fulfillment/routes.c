@@ -9,7 +9,6 @@
  */
 #include "routes.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,81 +59,18 @@ static void reply_failure(http_req_t *req, int rc)
     http_reply_err(req, rc, rc == ERR_UNAVAILABLE ? "the database is unavailable" : NULL);
 }
 
-static void reply_json_or_500(http_req_t *req, int status, cJSON *body)
-{
-    if (body == NULL)
-        http_reply_err(req, ERR_INTERNAL, NULL);
-    else
-        http_reply_json(req, status, body);
-}
-
-/* A UUID in canonical lowercase, the form ids are stored and compared in. */
-static void lower_uuid(const char *id, char out[37])
-{
-    for (int i = 0; i < 37; i++)
-        out[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ? id[i] - 'A' + 'a' : id[i]);
-}
-
-/* A path UUID, lowercased into buf, or a 404 reply (an id that cannot exist is simply not
- * found). */
-static const char *path_uuid(http_req_t *req, const char *what, char buf[37])
-{
-    const char *id = http_param(req, "id");
-    if (id == NULL || !id_is_uuid(id)) {
-        http_reply_err(req, ERR_NOT_FOUND, what);
-        return NULL;
-    }
-    lower_uuid(id, buf);
-    return buf;
-}
-
 /* limit (1-100, default 20) and cursor (opaque to clients: a positive number this list
  * returned) from the query. False after replying 400. */
 static bool page_params(http_req_t *req, json_check_t *chk, int *limit, int64_t *cursor)
 {
-    char buf[32];
     *limit = LIST_LIMIT_DEFAULT;
     *cursor = 0;
-    if (http_query(req, "limit", buf, sizeof buf)) {
-        char *end = NULL;
-        long v = strtol(buf, &end, 10);
-        if (buf[0] == '\0' || *end != '\0' || v < 1 || v > LIST_LIMIT_MAX)
-            json_check_fail(chk, "limit", "must be an integer between 1 and 100");
-        else
-            *limit = (int)v;
-    }
-    if (http_query(req, "cursor", buf, sizeof buf)) {
-        char *end = NULL;
-        long long v = strtoll(buf, &end, 10);
-        if (buf[0] < '1' || buf[0] > '9' || *end != '\0' || v <= 0)
-            json_check_fail(chk, "cursor", "is not a cursor this list returned");
-        else
-            *cursor = v;
-    }
+    http_page_query(req, chk, LIST_LIMIT_MAX, limit, cursor);
     if (!json_check_ok(chk)) {
         http_reply_invalid(req, chk);
         return false;
     }
     return true;
-}
-
-/* {items, next_cursor}; takes items. */
-static cJSON *page_json(cJSON *items, int64_t next)
-{
-    cJSON *out = cJSON_CreateObject();
-    char cursor[24];
-    snprintf(cursor, sizeof cursor, "%" PRId64, next);
-    if (out == NULL || !cJSON_AddItemToObject(out, "items", items)) {
-        cJSON_Delete(items);
-        cJSON_Delete(out);
-        return NULL;
-    }
-    if ((next > 0 ? cJSON_AddStringToObject(out, "next_cursor", cursor)
-                  : cJSON_AddNullToObject(out, "next_cursor")) == NULL) {
-        cJSON_Delete(out);
-        return NULL;
-    }
-    return out;
 }
 
 static bool add_str_or_null(cJSON *o, const char *name, const char *v)
@@ -203,7 +139,7 @@ static cJSON *shipment_list_json(const shipment_row_t *rows, int n, int64_t next
         cJSON_Delete(items);
         return NULL;
     }
-    return page_json(items, next);
+    return json_page(items, next);
 }
 
 /* ---- internal: the shipping quote at checkout -------------------------------------- */
@@ -270,7 +206,7 @@ static void handle_quote(http_req_t *req)
             cJSON_Delete(out);
             out = NULL;
         }
-        reply_json_or_500(req, 200, out);
+        http_reply_json_or_500(req, 200, out);
     }
     store_zone_set_free(&zones);
 }
@@ -327,8 +263,9 @@ static void handle_zone_update(http_req_t *req)
     zone_input_t z;
     char id[37];
     PGconn *conn;
-    if (auth_require(req, "admin", &me) != 0 || path_uuid(req, "no such zone", id) == NULL ||
-        !zone_body(req, &z) || (conn = service_db(req)) == NULL)
+    if (auth_require(req, "admin", &me) != 0 ||
+        http_path_uuid(req, "id", "no such zone", id) == NULL || !zone_body(req, &z) ||
+        (conn = service_db(req)) == NULL)
         return;
     cJSON *out = NULL;
     int rc = store_zone_update(conn, id, &z, &out);
@@ -349,8 +286,8 @@ static void handle_zone_delete(http_req_t *req)
     auth_principal_t me;
     char id[37];
     PGconn *conn;
-    if (auth_require(req, "admin", &me) != 0 || path_uuid(req, "no such zone", id) == NULL ||
-        (conn = service_db(req)) == NULL)
+    if (auth_require(req, "admin", &me) != 0 ||
+        http_path_uuid(req, "id", "no such zone", id) == NULL || (conn = service_db(req)) == NULL)
         return;
     int rc = store_zone_delete(conn, id);
     if (rc == ERR_NOT_FOUND)
@@ -361,8 +298,11 @@ static void handle_zone_delete(http_req_t *req)
         http_reply_json(req, 204, NULL);
 }
 
-/* GET /admin/zones?limit=&cursor= */
-static void handle_zone_list(http_req_t *req)
+/* A store function that reads one page of an admin list (zones, couriers). */
+typedef int (*admin_page_fn)(PGconn *conn, int64_t after, int limit, cJSON **items, int64_t *next);
+
+/* An admin list, ?limit=&cursor=: one page from fetch as {items, next_cursor}. */
+static void reply_admin_page(http_req_t *req, admin_page_fn fetch)
 {
     auth_principal_t me;
     json_check_t chk;
@@ -375,11 +315,17 @@ static void handle_zone_list(http_req_t *req)
         return;
     cJSON *items = NULL;
     int64_t next = 0;
-    int rc = store_zones_page(conn, cursor, limit, &items, &next);
+    int rc = fetch(conn, cursor, limit, &items, &next);
     if (rc != 0)
         reply_failure(req, rc);
     else
-        reply_json_or_500(req, 200, page_json(items, next));
+        http_reply_json_or_500(req, 200, json_page(items, next));
+}
+
+/* GET /admin/zones?limit=&cursor= */
+static void handle_zone_list(http_req_t *req)
+{
+    reply_admin_page(req, store_zones_page);
 }
 
 /* ---- admin: couriers --------------------------------------------------------------- */
@@ -503,22 +449,7 @@ static void handle_courier_create(http_req_t *req)
 /* GET /admin/couriers?limit=&cursor= */
 static void handle_courier_list(http_req_t *req)
 {
-    auth_principal_t me;
-    json_check_t chk;
-    int limit;
-    int64_t cursor;
-    PGconn *conn;
-    json_check_init(&chk);
-    if (auth_require(req, "admin", &me) != 0 || !page_params(req, &chk, &limit, &cursor) ||
-        (conn = service_db(req)) == NULL)
-        return;
-    cJSON *items = NULL;
-    int64_t next = 0;
-    int rc = store_couriers_page(conn, cursor, limit, &items, &next);
-    if (rc != 0)
-        reply_failure(req, rc);
-    else
-        reply_json_or_500(req, 200, page_json(items, next));
+    reply_admin_page(req, store_couriers_page);
 }
 
 /* ---- shipments --------------------------------------------------------------------- */
@@ -530,7 +461,8 @@ static void handle_assign(http_req_t *req)
     cJSON *body;
     json_check_t chk;
     char id[37], courier[37];
-    if (auth_require(req, "admin", &me) != 0 || path_uuid(req, "no such shipment", id) == NULL ||
+    if (auth_require(req, "admin", &me) != 0 ||
+        http_path_uuid(req, "id", "no such shipment", id) == NULL ||
         http_json_body(req, &body) != 0)
         return;
     json_check_init(&chk);
@@ -542,7 +474,7 @@ static void handle_assign(http_req_t *req)
         return;
     }
     json_check_free(&chk);
-    lower_uuid(courier_id, courier);
+    id_lower(courier_id, courier);
 
     event_ctx_t ctx = service_event_ctx(req);
     assign_outcome_t out;
@@ -571,7 +503,7 @@ static void handle_assign(http_req_t *req)
     if (rc != 0)
         reply_failure(req, rc);
     else
-        reply_json_or_500(req, 200, shipment_json(&out.row));
+        http_reply_json_or_500(req, 200, shipment_json(&out.row));
     store_shipment_row_free(&out.row);
 }
 
@@ -627,7 +559,7 @@ static void reply_move(http_req_t *req, int rc, shipment_status_t to, move_outco
     } else if (rc != 0) {
         reply_failure(req, rc);
     } else {
-        reply_json_or_500(req, 200, shipment_json(&out->row));
+        http_reply_json_or_500(req, 200, shipment_json(&out->row));
     }
     store_shipment_row_free(&out->row);
 }
@@ -641,7 +573,7 @@ static void handle_move(http_req_t *req)
     shipment_status_t to;
     bool seller_route = strncmp(http_path(req), "/seller/", 8) == 0;
     if (auth_require(req, seller_route ? "seller,admin" : "admin", &me) != 0 ||
-        path_uuid(req, "no such shipment", id) == NULL || !status_body(req, &to))
+        http_path_uuid(req, "id", "no such shipment", id) == NULL || !status_body(req, &to))
         return;
     bool admin = strcmp(me.role, "admin") == 0;
     move_actor_t actor = {
@@ -684,7 +616,7 @@ static void handle_shipment_list(http_req_t *req)
     if (rc != 0)
         reply_failure(req, rc);
     else
-        reply_json_or_500(req, 200, shipment_list_json(rows, n, next));
+        http_reply_json_or_500(req, 200, shipment_list_json(rows, n, next));
     store_shipment_rows_free(rows, n);
 }
 
@@ -746,8 +678,8 @@ static void handle_tracking(http_req_t *req)
     auth_principal_t me;
     char id[37];
     PGconn *conn;
-    if (auth_require(req, NULL, &me) != 0 || path_uuid(req, "no such order", id) == NULL ||
-        (conn = service_db(req)) == NULL)
+    if (auth_require(req, NULL, &me) != 0 ||
+        http_path_uuid(req, "id", "no such order", id) == NULL || (conn = service_db(req)) == NULL)
         return;
     shipment_row_t *rows = NULL;
     int n = 0;
@@ -777,7 +709,7 @@ static void handle_tracking(http_req_t *req)
         cJSON_Delete(o);
         o = NULL;
     }
-    reply_json_or_500(req, 200, o);
+    http_reply_json_or_500(req, 200, o);
 out:
     cJSON_Delete(history);
     store_shipment_rows_free(rows, n);

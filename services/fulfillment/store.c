@@ -10,37 +10,30 @@
 #include "common/errors.h"
 #include "common/log.h"
 
-#define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-
 #define OPEN_STATUSES "('CONFIRMED', 'PACKING', 'SHIPPED', 'OUT_FOR_DELIVERY')"
 
 /* The API JSON of a zone row (no table alias). */
 #define ZONE_JSON                                                                                  \
     "json_build_object('id', id, 'name', name, 'country', country, 'cities', to_json(cities), "    \
     "'districts', to_json(districts), 'postal_code_pattern', postal_code_pattern, 'fee', fee, "    \
-    "'currency', currency, 'active', active, 'created_at', " RFC3339(                              \
-        "created_at") ", 'updated_at', " RFC3339("updated_at") ")::text"
+    "'currency', currency, 'active', active, 'created_at', " DB_TS(                                \
+        "created_at") ", 'updated_at', " DB_TS("updated_at") ")::text"
 
 /* The API JSON of a courier row aliased c, with its open shipments counted. */
 #define COURIER_JSON                                                                               \
     "json_build_object('id', c.id, 'name', c.name, 'phone', c.phone, 'zones', to_json(c.zones), "  \
     "'capacity', c.capacity, 'open_shipments', (SELECT count(*) FROM shipments s "                 \
     "WHERE s.courier_id = c.id AND s.status IN " OPEN_STATUSES "), "                               \
-    "'tracking_prefix', c.tracking_prefix, 'active', c.active, 'created_at', " RFC3339(            \
+    "'tracking_prefix', c.tracking_prefix, 'active', c.active, 'created_at', " DB_TS(              \
         "c.created_at") ")::text"
 
 /* The columns of a shipment aliased s joined with its courier c, as row_from() reads them. */
 #define SHIP_COLUMNS                                                                               \
     "s.id, s.order_id, s.order_number, s.customer_id, s.seller_id, s.status, "                     \
     "coalesce(s.courier_id::text, ''), coalesce(c.name, ''), coalesce(s.tracking_number, ''), "    \
-    "coalesce(s.zone_id::text, ''), s.version, " RFC3339("s.created_at") ", " RFC3339(             \
+    "coalesce(s.zone_id::text, ''), s.version, " DB_TS("s.created_at") ", " DB_TS(                 \
         "s.updated_at") ", s.address::text, s.lines::text, s.seq"
 #define SHIP_JOIN " LEFT JOIN couriers c ON c.id = s.courier_id "
-
-static int64_t int64_at(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
 
 static void copy(char *dst, size_t n, const PGresult *res, int row, int col)
 {
@@ -74,7 +67,7 @@ static int page_from(PGresult *res, int limit, cJSON **items, int64_t *next)
         if (!ok)
             cJSON_Delete(o);
     }
-    *next = n > limit && shown > 0 ? int64_at(res, shown - 1, 1) : 0;
+    *next = n > limit && shown > 0 ? db_int64(res, shown - 1, 1) : 0;
     PQclear(res);
     if (!ok) {
         cJSON_Delete(arr);
@@ -156,7 +149,7 @@ int store_zone_delete(PGconn *conn, const char *id)
                     1, p, &res);
     if (rc != 0)
         return rc;
-    rc = int64_at(res, 0, 0) == 1 ? 0 : ERR_NOT_FOUND;
+    rc = db_int64(res, 0, 0) == 1 ? 0 : ERR_NOT_FOUND;
     PQclear(res);
     return rc;
 }
@@ -260,7 +253,7 @@ int store_zones_active(PGconn *conn, zone_set_t *out)
         take_list(out->lists[2 * i], out->names, &used, &z->cities, &z->city_count);
         take_list(out->lists[2 * i + 1], out->names, &used, &z->districts, &z->district_count);
         z->postal_pattern = PQgetvalue(out->res, i, 5);
-        z->fee = int64_at(out->res, i, 6);
+        z->fee = db_int64(out->res, i, 6);
         z->currency = PQgetvalue(out->res, i, 7);
     }
     return 0;
@@ -311,9 +304,9 @@ static void courier_from(const PGresult *res, int i, courier_row_t *c)
     copy(c->id, sizeof c->id, res, i, 0);
     copy(c->name, sizeof c->name, res, i, 1);
     copy(c->tracking_prefix, sizeof c->tracking_prefix, res, i, 2);
-    c->seq = int64_at(res, i, 3);
-    c->capacity = int64_at(res, i, 4);
-    c->open = int64_at(res, i, 5);
+    c->seq = db_int64(res, i, 3);
+    c->capacity = db_int64(res, i, 4);
+    c->open = db_int64(res, i, 5);
     c->active = strcmp(PQgetvalue(res, i, 6), "t") == 0;
 }
 
@@ -389,7 +382,7 @@ int store_cursor_lock(PGconn *conn, int64_t *last_seq)
     int rc = db_run(conn, "SELECT last_seq FROM assign_cursor FOR UPDATE", 0, NULL, &res);
     if (rc != 0)
         return rc;
-    *last_seq = PQntuples(res) == 1 ? int64_at(res, 0, 0) : 0;
+    *last_seq = PQntuples(res) == 1 ? db_int64(res, 0, 0) : 0;
     PQclear(res);
     return 0;
 }
@@ -435,7 +428,7 @@ static int row_from(const PGresult *res, int i, shipment_row_t *r)
     copy(r->courier_name, sizeof r->courier_name, res, i, 7);
     copy(r->tracking_number, sizeof r->tracking_number, res, i, 8);
     copy(r->zone_id, sizeof r->zone_id, res, i, 9);
-    r->version = int64_at(res, i, 10);
+    r->version = db_int64(res, i, 10);
     copy(r->created_at, sizeof r->created_at, res, i, 11);
     copy(r->updated_at, sizeof r->updated_at, res, i, 12);
     r->address = cJSON_Parse(PQgetvalue(res, i, 13));
@@ -563,7 +556,7 @@ int store_shipment_set_status(PGconn *conn, shipment_row_t *row)
     PGresult *res;
     int rc = db_run(conn,
                     "UPDATE shipments SET status = $2, version = $3::bigint, updated_at = now() "
-                    "WHERE id = $1::uuid RETURNING " RFC3339("updated_at"),
+                    "WHERE id = $1::uuid RETURNING " DB_TS("updated_at"),
                     3, p, &res);
     if (rc != 0)
         return rc;
@@ -581,12 +574,11 @@ int store_shipment_set_courier(PGconn *conn, shipment_row_t *row, char assigned_
     snprintf(version, sizeof version, "%" PRId64, row->version);
     const char *p[] = {row->id, row->courier_id, row->tracking_number, version};
     PGresult *res;
-    int rc =
-        db_run(conn,
-               "UPDATE shipments SET courier_id = $2::uuid, tracking_number = $3, "
-               "version = $4::bigint, assigned_at = now(), updated_at = now() "
-               "WHERE id = $1::uuid RETURNING " RFC3339("updated_at") ", " RFC3339("assigned_at"),
-               4, p, &res);
+    int rc = db_run(conn,
+                    "UPDATE shipments SET courier_id = $2::uuid, tracking_number = $3, "
+                    "version = $4::bigint, assigned_at = now(), updated_at = now() "
+                    "WHERE id = $1::uuid RETURNING " DB_TS("updated_at") ", " DB_TS("assigned_at"),
+                    4, p, &res);
     if (rc != 0)
         return rc;
     if (PQntuples(res) == 1) {
@@ -606,7 +598,7 @@ int store_history_add(PGconn *conn, const char *shipment_id, const char *from, c
     PGresult *res;
     int rc = db_run(conn,
                     "INSERT INTO shipment_history (shipment_id, from_status, to_status, actor) "
-                    "VALUES ($1::uuid, $2, $3, $4) RETURNING " RFC3339("at"),
+                    "VALUES ($1::uuid, $2, $3, $4) RETURNING " DB_TS("at"),
                     4, p, &res);
     if (rc != 0)
         return rc;
@@ -637,7 +629,7 @@ int store_shipments_page(PGconn *conn, const char *seller_id, const char *status
         return rc;
     int n = PQntuples(res);
     if (n > limit)
-        *next = int64_at(res, limit - 1, 15);
+        *next = db_int64(res, limit - 1, 15);
     return rows_from(res, limit, rows, count);
 }
 
@@ -657,7 +649,7 @@ int store_order_tracking(PGconn *conn, const char *order_id, shipment_row_t **ro
         return rc;
     rc = db_run(conn,
                 "SELECT json_agg(json_build_object('shipment_id', h.shipment_id, 'from', "
-                "h.from_status, 'to', h.to_status, 'at', " RFC3339(
+                "h.from_status, 'to', h.to_status, 'at', " DB_TS(
                     "h.at") ", 'actor', h.actor) "
                             "ORDER BY h.id)::text FROM shipment_history h JOIN shipments s "
                             "ON s.id = h.shipment_id WHERE s.order_id = $1::uuid",

@@ -8,8 +8,6 @@
  */
 #include "routes.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,26 +60,6 @@ static const char *path_sku(http_req_t *req)
     return sku;
 }
 
-/* A UUID in canonical lowercase, the form ids are stored and compared in. */
-static void lower_uuid(const char *id, char out[37])
-{
-    for (int i = 0; i < 37; i++)
-        out[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ? id[i] - 'A' + 'a' : id[i]);
-}
-
-/* A path UUID, lowercased into buf, or a 404 reply (an id that cannot exist is simply
- * not found). */
-static const char *path_uuid(http_req_t *req, const char *name, const char *what, char buf[37])
-{
-    const char *id = http_param(req, name);
-    if (id == NULL || !id_is_uuid(id)) {
-        http_reply_err(req, ERR_NOT_FOUND, what);
-        return NULL;
-    }
-    lower_uuid(id, buf);
-    return buf;
-}
-
 static bool add_counts(cJSON *o, const sku_row_t *row)
 {
     return cJSON_AddStringToObject(o, "sku", row->sku) != NULL &&
@@ -109,14 +87,6 @@ static cJSON *sku_json(const sku_row_t *row, cJSON *attributes, bool with_time)
         return NULL;
     }
     return o;
-}
-
-static void reply_json_or_500(http_req_t *req, int status, cJSON *body)
-{
-    if (body == NULL)
-        http_reply_err(req, ERR_INTERNAL, NULL);
-    else
-        http_reply_json(req, status, body);
 }
 
 /* {order_id, status, expires_at, release_reason, lines: [{sku, quantity}]} */
@@ -188,7 +158,7 @@ static void handle_create_sku(http_req_t *req)
     char id_buf[37];
     int64_t quantity = 0;
     if (auth_require(req, "seller", &me) != 0 ||
-        (product_id = path_uuid(req, "id", "no such product", id_buf)) == NULL ||
+        (product_id = http_path_uuid(req, "id", "no such product", id_buf)) == NULL ||
         http_json_body(req, &body) != 0)
         return;
 
@@ -245,7 +215,7 @@ static void handle_create_sku(http_req_t *req)
     }
     cJSON *attrs =
         cJSON_IsObject(attributes) ? cJSON_Duplicate(attributes, true) : cJSON_CreateObject();
-    reply_json_or_500(req, 201, attrs != NULL ? sku_json(&row, attrs, true) : NULL);
+    http_reply_json_or_500(req, 201, attrs != NULL ? sku_json(&row, attrs, true) : NULL);
 }
 
 /* PATCH /inventory/:sku {delta} or {on_hand}: the product's seller or an admin. */
@@ -307,7 +277,7 @@ static void handle_adjust(http_req_t *req)
         reply_failure(req, rc);
         return;
     }
-    reply_json_or_500(req, 200, sku_json(&out.row, NULL, true));
+    http_reply_json_or_500(req, 200, sku_json(&out.row, NULL, true));
 }
 
 /* GET /inventory/:sku: counts for the product's seller and admins. */
@@ -320,7 +290,7 @@ static void handle_get_sku(http_req_t *req)
     if (auth_require(req, "seller,admin", &me) != 0 || (sku = path_sku(req)) == NULL ||
         !sku_for_caller(req, &me, sku, &row, &attributes))
         return;
-    reply_json_or_500(req, 200, sku_json(&row, attributes, true));
+    http_reply_json_or_500(req, 200, sku_json(&row, attributes, true));
 }
 
 /* GET /inventory/:sku/ledger?limit=&cursor=: the SKU's movements, newest first. The
@@ -331,25 +301,13 @@ static void handle_ledger(http_req_t *req)
     const char *sku;
     sku_row_t row;
     json_check_t chk;
-    char buf[32];
-    long limit = LIST_LIMIT_DEFAULT;
+    int limit = LIST_LIMIT_DEFAULT;
     int64_t before = 0;
     if (auth_require(req, "seller,admin", &me) != 0 || (sku = path_sku(req)) == NULL)
         return;
 
     json_check_init(&chk);
-    if (http_query(req, "limit", buf, sizeof buf)) {
-        char *end = NULL;
-        limit = strtol(buf, &end, 10);
-        if (buf[0] == '\0' || *end != '\0' || limit < 1 || limit > LIST_LIMIT_MAX)
-            json_check_fail(&chk, "limit", "must be an integer between 1 and 100");
-    }
-    if (http_query(req, "cursor", buf, sizeof buf)) {
-        char *end = NULL;
-        before = strtoll(buf, &end, 10);
-        if (buf[0] < '1' || buf[0] > '9' || *end != '\0' || before <= 0)
-            json_check_fail(&chk, "cursor", "is not a cursor this list returned");
-    }
+    http_page_query(req, &chk, LIST_LIMIT_MAX, &limit, &before);
     if (!json_check_ok(&chk)) {
         http_reply_invalid(req, &chk);
         return;
@@ -360,24 +318,12 @@ static void handle_ledger(http_req_t *req)
 
     cJSON *items = NULL;
     int64_t next = 0;
-    int rc = store_ledger_page(db_conn(), sku, before, (int)limit, &items, &next);
+    int rc = store_ledger_page(db_conn(), sku, before, limit, &items, &next);
     if (rc != 0) {
         reply_failure(req, rc);
         return;
     }
-    cJSON *out = cJSON_CreateObject();
-    char cursor[24];
-    snprintf(cursor, sizeof cursor, "%" PRId64, next);
-    if (out == NULL || !cJSON_AddItemToObject(out, "items", items)) {
-        cJSON_Delete(items);
-        cJSON_Delete(out);
-        out = NULL;
-    } else if ((next > 0 ? cJSON_AddStringToObject(out, "next_cursor", cursor)
-                         : cJSON_AddNullToObject(out, "next_cursor")) == NULL) {
-        cJSON_Delete(out);
-        out = NULL;
-    }
-    reply_json_or_500(req, 200, out);
+    http_reply_json_or_500(req, 200, json_page(items, next));
 }
 
 /* GET /products/:id/availability: public; in stock or not, per SKU, never the counts. A
@@ -385,7 +331,7 @@ static void handle_ledger(http_req_t *req)
 static void handle_availability(http_req_t *req)
 {
     char id_buf[37];
-    const char *product_id = path_uuid(req, "id", "no such product", id_buf);
+    const char *product_id = http_path_uuid(req, "id", "no such product", id_buf);
     if (product_id == NULL)
         return;
     PGconn *conn = db_conn();
@@ -428,7 +374,7 @@ static void handle_reserve(http_req_t *req)
     json_check_free(&chk);
 
     char order_lower[37];
-    lower_uuid(order_id, order_lower);
+    id_lower(order_id, order_lower);
     event_ctx_t ctx = service_event_ctx(req);
     reserve_outcome_t out;
     int rc = movement_reserve(order_lower, lines, count, (long)ttl, &ctx, &out);
@@ -459,7 +405,7 @@ static void handle_reserve(http_req_t *req)
     if (rc != 0)
         reply_failure(req, rc);
     else
-        reply_json_or_500(req, out.created ? 201 : 200, reservation_json(&out.res));
+        http_reply_json_or_500(req, out.created ? 201 : 200, reservation_json(&out.res));
 out:
     reservation_row_free(&out.res);
 }
@@ -467,7 +413,7 @@ out:
 /* The :order_id of the path, lowercased into buf, or a 404 reply. */
 static const char *path_order(http_req_t *req, char buf[37])
 {
-    return path_uuid(req, "order_id", "no reservation for this order", buf);
+    return http_path_uuid(req, "order_id", "no reservation for this order", buf);
 }
 
 /* GET /internal/reservations/:order_id */
@@ -485,7 +431,7 @@ static void handle_reservation_get(http_req_t *req)
     else if (rc != 0)
         reply_failure(req, rc);
     else
-        reply_json_or_500(req, 200, reservation_json(&res));
+        http_reply_json_or_500(req, 200, reservation_json(&res));
     reservation_row_free(&res);
 }
 
@@ -500,7 +446,7 @@ static void reply_finish(http_req_t *req, int rc, finish_outcome_t *out)
     } else if (rc != 0) {
         reply_failure(req, rc);
     } else {
-        reply_json_or_500(req, 200, reservation_json(&out->res));
+        http_reply_json_or_500(req, 200, reservation_json(&out->res));
     }
     reservation_row_free(&out->res);
 }
@@ -559,7 +505,7 @@ static void handle_internal_sku(http_req_t *req)
     else if (rc != 0)
         reply_failure(req, rc);
     else
-        reply_json_or_500(req, 200, sku_json(&row, NULL, false));
+        http_reply_json_or_500(req, 200, sku_json(&row, NULL, false));
 }
 
 /* POST /internal/availability {"skus": [...]} -> {"items": [{sku, product_id, available}]}

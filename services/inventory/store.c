@@ -16,14 +16,7 @@
 #include "common/db.h"
 #include "common/errors.h"
 
-#define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-
-#define SKU_COLUMNS "sku, product_id, seller_id, on_hand, reserved, version, " RFC3339("updated_at")
-
-static int64_t int_at(const PGresult *res, int row, int col)
-{
-    return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
+#define SKU_COLUMNS "sku, product_id, seller_id, on_hand, reserved, version, " DB_TS("updated_at")
 
 static void copy_at(char *dst, size_t cap, const PGresult *res, int row, int col)
 {
@@ -35,9 +28,9 @@ static void sku_row_from(const PGresult *res, int row, sku_row_t *out)
     copy_at(out->sku, sizeof out->sku, res, row, 0);
     copy_at(out->product_id, sizeof out->product_id, res, row, 1);
     copy_at(out->seller_id, sizeof out->seller_id, res, row, 2);
-    out->on_hand = int_at(res, row, 3);
-    out->reserved = int_at(res, row, 4);
-    out->version = int_at(res, row, 5);
+    out->on_hand = db_int64(res, row, 3);
+    out->reserved = db_int64(res, row, 4);
+    out->version = db_int64(res, row, 5);
     copy_at(out->updated_at, sizeof out->updated_at, res, row, 6);
 }
 
@@ -181,7 +174,7 @@ int store_sku_write(PGconn *conn, sku_row_t *row, const ledger_entry_t *e)
                     "l AS (INSERT INTO ledger (sku, kind, on_hand_delta, reserved_delta, "
                     "on_hand_after, reserved_after, order_id, reason, actor) "
                     "SELECT sku, $5, $6, $7, $2, $3, $8, $9, $10 FROM u) "
-                    "SELECT " RFC3339("updated_at") " FROM u",
+                    "SELECT " DB_TS("updated_at") " FROM u",
                     10, p, &res);
     if (rc != 0)
         return rc;
@@ -226,7 +219,7 @@ int store_product_cross(PGconn *conn, const char *product_id, int delta, bool *i
         return rc;
     if (PQntuples(res) == 1) {
         *in_stock = PQgetvalue(res, 0, 0)[0] == 't';
-        *version = int_at(res, 0, 1);
+        *version = db_int64(res, 0, 1);
     } else {
         rc = ERR_INTERNAL; /* every SKU's product has its row (store_product_ensure) */
     }
@@ -273,7 +266,7 @@ int store_ledger_page(PGconn *conn, const char *sku, int64_t before_id, int limi
     int rc =
         db_run(conn,
                "SELECT id, kind, on_hand_delta, reserved_delta, on_hand_after, reserved_after, "
-               "order_id, reason, actor, " RFC3339(
+               "order_id, reason, actor, " DB_TS(
                    "created_at") " FROM ledger "
                                  "WHERE sku = $1 AND ($2::bigint = 0 OR id < $2::bigint) "
                                  "ORDER BY id DESC LIMIT $3::int",
@@ -288,12 +281,12 @@ int store_ledger_page(PGconn *conn, const char *sku, int64_t before_id, int limi
         /* An item is attached before it is filled, so a failure leaves nothing loose. */
         cJSON *o = cJSON_CreateObject();
         ok = o != NULL && cJSON_AddItemToArray(arr, o) &&
-             cJSON_AddNumberToObject(o, "id", (double)int_at(res, i, 0)) != NULL &&
+             cJSON_AddNumberToObject(o, "id", (double)db_int64(res, i, 0)) != NULL &&
              cJSON_AddStringToObject(o, "kind", PQgetvalue(res, i, 1)) != NULL &&
-             cJSON_AddNumberToObject(o, "on_hand_delta", (double)int_at(res, i, 2)) != NULL &&
-             cJSON_AddNumberToObject(o, "reserved_delta", (double)int_at(res, i, 3)) != NULL &&
-             cJSON_AddNumberToObject(o, "on_hand_after", (double)int_at(res, i, 4)) != NULL &&
-             cJSON_AddNumberToObject(o, "reserved_after", (double)int_at(res, i, 5)) != NULL &&
+             cJSON_AddNumberToObject(o, "on_hand_delta", (double)db_int64(res, i, 2)) != NULL &&
+             cJSON_AddNumberToObject(o, "reserved_delta", (double)db_int64(res, i, 3)) != NULL &&
+             cJSON_AddNumberToObject(o, "on_hand_after", (double)db_int64(res, i, 4)) != NULL &&
+             cJSON_AddNumberToObject(o, "reserved_after", (double)db_int64(res, i, 5)) != NULL &&
              add_text_or_null(o, "order_id", res, i, 6) &&
              add_text_or_null(o, "reason", res, i, 7) && add_text_or_null(o, "actor", res, i, 8) &&
              cJSON_AddStringToObject(o, "at", PQgetvalue(res, i, 9)) != NULL;
@@ -303,7 +296,7 @@ int store_ledger_page(PGconn *conn, const char *sku, int64_t before_id, int limi
         arr = NULL;
     }
     if (arr != NULL && n > limit)
-        *next_before = int_at(res, limit - 1, 0);
+        *next_before = db_int64(res, limit - 1, 0);
     PQclear(res);
     if (arr == NULL)
         return ERR_INTERNAL;
@@ -333,7 +326,7 @@ int store_reservation_insert(PGconn *conn, const char *order_id, long ttl_second
     int rc = db_run(conn,
                     "INSERT INTO reservations (order_id, expires_at) "
                     "VALUES ($1, now() + make_interval(secs => $2::int)) "
-                    "ON CONFLICT (order_id) DO NOTHING RETURNING " RFC3339("expires_at"),
+                    "ON CONFLICT (order_id) DO NOTHING RETURNING " DB_TS("expires_at"),
                     2, p, &res);
     if (rc != 0)
         return rc;
@@ -351,9 +344,9 @@ int store_reservation_get(PGconn *conn, const char *order_id, bool lock, reserva
     memset(out, 0, sizeof *out);
     int rc =
         db_run(conn,
-               lock ? "SELECT order_id, status, release_reason, " RFC3339(
+               lock ? "SELECT order_id, status, release_reason, " DB_TS(
                           "expires_at") " FROM reservations WHERE order_id = $1 FOR NO KEY UPDATE"
-                    : "SELECT order_id, status, release_reason, " RFC3339(
+                    : "SELECT order_id, status, release_reason, " DB_TS(
                           "expires_at") " FROM reservations WHERE order_id = $1",
                1, p, &res);
     if (rc != 0)
@@ -387,7 +380,7 @@ int store_reservation_get(PGconn *conn, const char *order_id, bool lock, reserva
     }
     for (int i = 0; i < n; i++) {
         copy_at(out->lines[i].sku, sizeof out->lines[i].sku, res, i, 0);
-        out->lines[i].quantity = int_at(res, i, 1);
+        out->lines[i].quantity = db_int64(res, i, 1);
     }
     out->line_count = n;
     PQclear(res);
@@ -536,7 +529,7 @@ int store_skus_available(PGconn *conn, const char *const *skus, int count, cJSON
         ok = it != NULL && cJSON_AddItemToArray(items, it) &&
              cJSON_AddStringToObject(it, "sku", PQgetvalue(res, i, 0)) != NULL &&
              cJSON_AddStringToObject(it, "product_id", PQgetvalue(res, i, 1)) != NULL &&
-             cJSON_AddNumberToObject(it, "available", (double)int_at(res, i, 2)) != NULL;
+             cJSON_AddNumberToObject(it, "available", (double)db_int64(res, i, 2)) != NULL;
     }
     PQclear(res);
     if (!ok) {

@@ -6,8 +6,6 @@
  */
 #include "routes.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,34 +35,17 @@ static void reply_failure(http_req_t *req, int rc)
 
 static const char *const statuses[] = {"PENDING", "SENDING", "SENT", "FAILED", "SKIPPED", NULL};
 
-/* Reads a query parameter into buf; false when absent. */
-static bool query(http_req_t *req, const char *name, char *buf, size_t len)
-{
-    return http_query(req, name, buf, len);
-}
-
 /* Replies with one page of messages matching f (the list's query parameters parsed into
  * it first). */
 static void reply_list(http_req_t *req, message_filter_t *f, bool admin)
 {
     json_check_t chk;
-    char limit_s[64], cursor_s[64], status[64], channel[64], user_id[64], order_id[64];
-    long limit = LIST_LIMIT_DEFAULT;
+    char status[64], channel[64], user_id[64], order_id[64];
+    int limit = LIST_LIMIT_DEFAULT;
     int64_t before = 0;
     json_check_init(&chk);
-    if (query(req, "limit", limit_s, sizeof limit_s)) {
-        char *end = NULL;
-        limit = strtol(limit_s, &end, 10);
-        if (limit_s[0] == '\0' || *end != '\0' || limit < 1 || limit > LIST_LIMIT_MAX)
-            json_check_fail(&chk, "limit", "must be an integer between 1 and 100");
-    }
-    if (query(req, "cursor", cursor_s, sizeof cursor_s)) {
-        char *end = NULL;
-        before = strtoll(cursor_s, &end, 10);
-        if (cursor_s[0] < '1' || cursor_s[0] > '9' || *end != '\0' || before <= 0)
-            json_check_fail(&chk, "cursor", "is not a cursor this list returned");
-    }
-    if (query(req, "status", status, sizeof status)) {
+    http_page_query(req, &chk, LIST_LIMIT_MAX, &limit, &before);
+    if (http_query(req, "status", status, sizeof status)) {
         bool ok = false;
         for (int i = 0; statuses[i] != NULL; i++)
             ok = ok || strcmp(status, statuses[i]) == 0;
@@ -73,19 +54,19 @@ static void reply_list(http_req_t *req, message_filter_t *f, bool admin)
         else
             json_check_fail(&chk, "status", "must be PENDING, SENDING, SENT, FAILED or SKIPPED");
     }
-    if (query(req, "channel", channel, sizeof channel)) {
+    if (http_query(req, "channel", channel, sizeof channel)) {
         if (notify_channel_valid(channel))
             f->channel = channel;
         else
             json_check_fail(&chk, "channel", "must be email or sms");
     }
-    if (query(req, "order_id", order_id, sizeof order_id)) {
+    if (http_query(req, "order_id", order_id, sizeof order_id)) {
         if (id_is_uuid(order_id))
             f->order_id = order_id;
         else
             json_check_fail(&chk, "order_id", "must be a UUID");
     }
-    if (admin && query(req, "user_id", user_id, sizeof user_id)) {
+    if (admin && http_query(req, "user_id", user_id, sizeof user_id)) {
         if (id_is_uuid(user_id))
             f->user_id = user_id;
         else
@@ -101,27 +82,12 @@ static void reply_list(http_req_t *req, message_filter_t *f, bool admin)
         return;
     cJSON *items = NULL;
     int64_t next = 0;
-    int rc = store_list(conn, f, before, (int)limit, admin, &items, &next);
+    int rc = store_list(conn, f, before, limit, admin, &items, &next);
     if (rc != 0) {
         reply_failure(req, rc);
         return;
     }
-    cJSON *out = cJSON_CreateObject();
-    char cursor[24];
-    snprintf(cursor, sizeof cursor, "%" PRId64, next);
-    if (out == NULL || !cJSON_AddItemToObject(out, "items", items)) {
-        cJSON_Delete(items);
-        cJSON_Delete(out);
-        http_reply_err(req, ERR_INTERNAL, NULL);
-        return;
-    }
-    if ((next > 0 ? cJSON_AddStringToObject(out, "next_cursor", cursor)
-                  : cJSON_AddNullToObject(out, "next_cursor")) == NULL) {
-        cJSON_Delete(out);
-        http_reply_err(req, ERR_INTERNAL, NULL);
-        return;
-    }
-    http_reply_json(req, 200, out);
+    http_reply_json_or_500(req, 200, json_page(items, next));
 }
 
 /* GET /user/notifications: the caller's own messages, newest first. */

@@ -1,8 +1,6 @@
 /* sender.c - the delivery thread (see sender.h). */
 #include "sender.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 #include "common/httpclient.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/ticker.h"
 #include "mime.h"
 #include "notify.h"
 #include "peers.h"
@@ -25,11 +24,7 @@
 #define TOPIC "notification.events"
 
 static sender_config_t g_cfg;
-static pthread_t g_thread;
-static bool g_running;
-static bool g_stop; /* guarded by g_lock */
-static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_wake;
+static ticker_t *g_ticker;
 
 /* What the claim transaction hands to the send: copies, since the transaction's
  * results are gone by then. */
@@ -353,85 +348,42 @@ static int step(bool *worked)
 
 /* ---- the thread --------------------------------------------------------------------- */
 
-static bool stopping(void)
-{
-    pthread_mutex_lock(&g_lock);
-    bool s = g_stop;
-    pthread_mutex_unlock(&g_lock);
-    return s;
-}
-
-/* Waits up to ms or until sender_stop(); false when stopping. */
-static bool wait_or_stop(long ms)
-{
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += ms / 1000;
-    deadline.tv_nsec += (ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&g_lock);
-    while (!g_stop && pthread_cond_timedwait(&g_wake, &g_lock, &deadline) != ETIMEDOUT)
-        ;
-    bool go_on = !g_stop;
-    pthread_mutex_unlock(&g_lock);
-    return go_on;
-}
-
-static void *sender_main(void *arg)
+/* One message. Busy: go on at once; idle or failing: wait a poll interval. */
+static bool sender_tick(void *arg)
 {
     (void)arg;
-    do {
-        bool worked = true;
-        int rc = 0;
-        /* Busy: go on at once; idle or failing: wait a poll interval. */
-        while (worked && rc == 0 && !stopping())
-            rc = step(&worked);
-        if (rc != 0)
-            log_warn("sender: %s; trying again in %ld ms", err_code(rc), g_cfg.poll_ms);
-        /* Between rounds the connection goes back to the pool for the HTTP workers. */
-        db_release();
-    } while (wait_or_stop(g_cfg.poll_ms));
+    bool worked = true;
+    int rc = step(&worked);
+    if (rc == 0 && worked)
+        return true;
+    if (rc != 0)
+        log_warn("sender: %s; trying again in %ld ms", err_code(rc), g_cfg.poll_ms);
+    /* Between rounds the connection goes back to the pool for the HTTP workers. */
+    db_release();
+    return false;
+}
+
+static void sender_exit(void *arg)
+{
+    (void)arg;
     db_thread_close();
     hc_thread_cleanup();
-    return NULL;
 }
 
 int sender_start(const sender_config_t *cfg)
 {
-    pthread_condattr_t attr;
-    if (g_running)
+    if (g_ticker != NULL)
         return 0;
     g_cfg = *cfg;
-    g_stop = false;
-    if (pthread_condattr_init(&attr) != 0)
-        return ERR_INTERNAL;
-    int rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
-                     pthread_cond_init(&g_wake, &attr) == 0
-                 ? 0
-                 : ERR_INTERNAL;
-    pthread_condattr_destroy(&attr);
-    if (rc != 0)
-        return rc;
-    if (pthread_create(&g_thread, NULL, sender_main, NULL) != 0) {
-        pthread_cond_destroy(&g_wake);
-        return ERR_INTERNAL;
-    }
-    g_running = true;
-    return 0;
+    ticker_def_t def = {.interval_ms = g_cfg.poll_ms,
+                        .run_at_start = true,
+                        .tick = sender_tick,
+                        .at_exit = sender_exit};
+    return ticker_start(&def, &g_ticker);
 }
 
 void sender_stop(void)
 {
-    if (!g_running)
-        return;
-    pthread_mutex_lock(&g_lock);
-    g_stop = true;
-    pthread_cond_signal(&g_wake);
-    pthread_mutex_unlock(&g_lock);
-    pthread_join(g_thread, NULL);
-    pthread_cond_destroy(&g_wake);
-    g_running = false;
+    ticker_stop(g_ticker);
+    g_ticker = NULL;
 }

@@ -9,24 +9,6 @@
 #include "common/db.h"
 #include "common/errors.h"
 
-/* RFC 3339 in UTC with milliseconds, as every service renders times. */
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-
-static const char *value_or_null(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
-}
-
-static int64_t int64_at(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
-
-static bool bool_at(const PGresult *res, int row, int col)
-{
-    return strcmp(PQgetvalue(res, row, col), "t") == 0;
-}
-
 /* ---- read models -------------------------------------------------------------------- */
 
 int store_contact_upsert(PGconn *conn, const notify_contact_t *c)
@@ -123,45 +105,45 @@ static int claim_from(PGresult *res, claim_t *c)
     memset(c, 0, sizeof *c);
     c->res = res;
     c->id = PQgetvalue(res, 0, 0);
-    c->user_id = value_or_null(res, 0, 1);
+    c->user_id = db_text(res, 0, 1);
     c->channel = PQgetvalue(res, 0, 2);
     c->template_name = PQgetvalue(res, 0, 3);
-    c->order_id = value_or_null(res, 0, 4);
+    c->order_id = db_text(res, 0, 4);
     c->vars = PQgetvalue(res, 0, 5);
     c->status = PQgetvalue(res, 0, 6);
-    c->recipient = value_or_null(res, 0, 7);
-    c->subject = value_or_null(res, 0, 8);
-    c->body_text = value_or_null(res, 0, 9);
-    c->body_html = value_or_null(res, 0, 10);
-    c->correlation_id = value_or_null(res, 0, 11);
-    c->traceparent = value_or_null(res, 0, 12);
-    c->attempts = (int)int64_at(res, 0, 13);
-    c->created_epoch = int64_at(res, 0, 14);
-    c->contact_known = bool_at(res, 0, 15);
+    c->recipient = db_text(res, 0, 7);
+    c->subject = db_text(res, 0, 8);
+    c->body_text = db_text(res, 0, 9);
+    c->body_html = db_text(res, 0, 10);
+    c->correlation_id = db_text(res, 0, 11);
+    c->traceparent = db_text(res, 0, 12);
+    c->attempts = (int)db_int64(res, 0, 13);
+    c->created_epoch = db_int64(res, 0, 14);
+    c->contact_known = db_bool(res, 0, 15);
     if (c->contact_known) {
         copy_col(c->contact.user_id, sizeof c->contact.user_id, res, 1);
         copy_col(c->contact.email, sizeof c->contact.email, res, 16);
         copy_col(c->contact.name, sizeof c->contact.name, res, 17);
         copy_col(c->contact.role, sizeof c->contact.role, res, 18);
     }
-    c->order_known = bool_at(res, 0, 19);
+    c->order_known = db_bool(res, 0, 19);
     if (c->order_known) {
         notify_order_t *o = &c->order;
         copy_col(o->order_id, sizeof o->order_id, res, 4);
         copy_col(o->order_number, sizeof o->order_number, res, 20);
         copy_col(o->customer_id, sizeof o->customer_id, res, 21);
         copy_col(o->currency, sizeof o->currency, res, 22);
-        o->subtotal = int64_at(res, 0, 23);
-        o->shipping_fee = int64_at(res, 0, 24);
-        o->discount = int64_at(res, 0, 25);
-        o->tax = int64_at(res, 0, 26);
-        o->total = int64_at(res, 0, 27);
+        o->subtotal = db_int64(res, 0, 23);
+        o->shipping_fee = db_int64(res, 0, 24);
+        o->discount = db_int64(res, 0, 25);
+        o->tax = db_int64(res, 0, 26);
+        o->total = db_int64(res, 0, 27);
         copy_col(o->phone, sizeof o->phone, res, 28);
         o->lines = cJSON_Parse(PQgetvalue(res, 0, 29));
         if (o->lines == NULL)
             return ERR_INTERNAL;
     }
-    c->opted_out = bool_at(res, 0, 30);
+    c->opted_out = db_bool(res, 0, 30);
     return 0;
 }
 
@@ -223,7 +205,7 @@ int store_mark_sending(PGconn *conn, const char *id, const char *token, long lea
     if (rc == 0 && PQntuples(res) != 1)
         rc = ERR_NOT_FOUND;
     if (rc == 0)
-        *attempts = (int)int64_at(res, 0, 0);
+        *attempts = (int)db_int64(res, 0, 0);
     PQclear(res);
     return rc;
 }
@@ -251,23 +233,23 @@ int store_mark_skipped(PGconn *conn, const char *id, const char *reason)
 
 #define DONE_RETURNING                                                                             \
     " RETURNING id, user_id, channel, template, order_id, cause_event_id, correlation_id, "        \
-    "traceparent, " TS("updated_at") ", last_error, attempts"
+    "traceparent, " DB_TS("updated_at") ", last_error, attempts"
 
 static void done_from(PGresult *res, message_done_t *d)
 {
     memset(d, 0, sizeof *d);
     d->res = res;
     d->id = PQgetvalue(res, 0, 0);
-    d->user_id = value_or_null(res, 0, 1);
+    d->user_id = db_text(res, 0, 1);
     d->channel = PQgetvalue(res, 0, 2);
     d->template_name = PQgetvalue(res, 0, 3);
-    d->order_id = value_or_null(res, 0, 4);
+    d->order_id = db_text(res, 0, 4);
     d->cause_event_id = PQgetvalue(res, 0, 5);
-    d->correlation_id = value_or_null(res, 0, 6);
-    d->traceparent = value_or_null(res, 0, 7);
+    d->correlation_id = db_text(res, 0, 6);
+    d->traceparent = db_text(res, 0, 7);
     d->occurred_at = PQgetvalue(res, 0, 8);
-    d->error = value_or_null(res, 0, 9);
-    d->attempts = (int)int64_at(res, 0, 10);
+    d->error = db_text(res, 0, 9);
+    d->attempts = (int)db_int64(res, 0, 10);
 }
 
 void store_done_free(message_done_t *d)
@@ -344,12 +326,13 @@ int store_list(PGconn *conn, const message_filter_t *f, int64_t before, int limi
         "SELECT seq, json_strip_nulls(json_build_object('id', id, 'channel', channel, "
         "'template', template, 'order_id', order_id, 'recipient', recipient, 'subject', subject, "
         "'status', status, 'attempts', attempts, 'last_error', last_error, "
-        "'created_at', " TS("created_at") ", 'sent_at', " TS(
+        "'created_at', " DB_TS("created_at") ", 'sent_at', " DB_TS(
             "sent_at") ", "
                        "'user_id', CASE WHEN $7::boolean THEN user_id END, "
                        "'cause_event_id', CASE WHEN $7::boolean THEN cause_event_id END, "
                        "'cause_type', CASE WHEN $7::boolean THEN cause_type END, "
-                       "'next_attempt_at', CASE WHEN $7::boolean AND status = 'PENDING' THEN " TS(
+                       "'next_attempt_at', CASE WHEN $7::boolean AND status = 'PENDING' "
+                       "THEN " DB_TS(
                            "next_attempt_at") " END))::text FROM messages "
                                               "WHERE ($1::uuid IS NULL OR user_id = $1) AND "
                                               "($2::uuid IS NULL OR order_id = $2) "
@@ -371,7 +354,7 @@ int store_list(PGconn *conn, const message_filter_t *f, int64_t before, int limi
         }
     }
     if (arr != NULL && rows > limit)
-        *next = int64_at(res, limit - 1, 0);
+        *next = db_int64(res, limit - 1, 0);
     PQclear(res);
     if (arr == NULL)
         return ERR_INTERNAL;
@@ -391,7 +374,7 @@ int store_prefs_get(PGconn *conn, const char *user_id, bool *email, bool *sms)
     if (rc != 0)
         return rc;
     for (int i = 0; i < PQntuples(res); i++) {
-        bool on = !bool_at(res, i, 1);
+        bool on = !db_bool(res, i, 1);
         if (strcmp(PQgetvalue(res, i, 0), "email") == 0)
             *email = on;
         else if (strcmp(PQgetvalue(res, i, 0), "sms") == 0)

@@ -45,28 +45,6 @@ static void reply_failure(http_req_t *req, int rc)
     http_reply_err(req, rc, rc == ERR_NOT_FOUND ? "no such order" : NULL);
 }
 
-static void reply_json_or_500(http_req_t *req, int status, cJSON *body)
-{
-    if (body == NULL)
-        http_reply_err(req, ERR_INTERNAL, NULL);
-    else
-        http_reply_json(req, status, body);
-}
-
-/* The :id of the path, lowercased into buf, when it is a UUID; otherwise it has
- * replied 404 (an id that cannot exist is simply not found). */
-static const char *path_order_id(http_req_t *req, char buf[37])
-{
-    const char *id = http_param(req, "id");
-    if (id == NULL || !id_is_uuid(id)) {
-        http_reply_err(req, ERR_NOT_FOUND, "no such order");
-        return NULL;
-    }
-    for (int i = 0; i < 37; i++)
-        buf[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ? id[i] - 'A' + 'a' : id[i]);
-    return buf;
-}
-
 /* ---- POST /checkout, POST /orders --------------------------------------------------- */
 
 /* A well-formed Idempotency-Key: 1..255 printable ASCII characters. */
@@ -216,7 +194,7 @@ static void reply_order(http_req_t *req, const char *id, const char *owner_id)
     if (rc != 0)
         reply_failure(req, rc);
     else
-        reply_json_or_500(req, 200, render_order(&o));
+        http_reply_json_or_500(req, 200, render_order(&o));
     order_record_free(&o);
 }
 
@@ -225,7 +203,8 @@ static void handle_get_order(http_req_t *req)
     auth_principal_t me;
     char buf[37];
     const char *id;
-    if (auth_require(req, "customer,admin", &me) != 0 || (id = path_order_id(req, buf)) == NULL)
+    if (auth_require(req, "customer,admin", &me) != 0 ||
+        (id = http_path_uuid(req, "id", "no such order", buf)) == NULL)
         return;
     reply_order(req, id, strcmp(me.role, "admin") == 0 ? NULL : me.user_id);
 }
@@ -234,7 +213,8 @@ static void handle_internal_order(http_req_t *req)
 {
     char buf[37];
     const char *id;
-    if (auth_require_service(req) != 0 || (id = path_order_id(req, buf)) == NULL)
+    if (auth_require_service(req) != 0 ||
+        (id = http_path_uuid(req, "id", "no such order", buf)) == NULL)
         return;
     reply_order(req, id, NULL);
 }
@@ -278,7 +258,8 @@ static void handle_cancel(http_req_t *req)
     auth_principal_t me;
     char buf[37];
     const char *id;
-    if (auth_require(req, "customer,admin", &me) != 0 || (id = path_order_id(req, buf)) == NULL)
+    if (auth_require(req, "customer,admin", &me) != 0 ||
+        (id = http_path_uuid(req, "id", "no such order", buf)) == NULL)
         return;
     event_ctx_t ctx = service_event_ctx(req);
     cancel_args_t a = {.id = id, .me = &me, .ctx = &ctx, .refused = ORDER_STATUS_INVALID};
@@ -295,7 +276,7 @@ static void handle_cancel(http_req_t *req)
     } else if (rc != 0) {
         reply_failure(req, rc);
     } else {
-        reply_json_or_500(req, 200, render_order(&a.order));
+        http_reply_json_or_500(req, 200, render_order(&a.order));
     }
     order_record_free(&a.order);
 }
@@ -372,7 +353,7 @@ static void reply_list(http_req_t *req, const store_list_filter_t *f)
         cJSON_Delete(out);
         out = NULL;
     }
-    reply_json_or_500(req, 200, out);
+    http_reply_json_or_500(req, 200, out);
 }
 
 static void handle_user_orders(http_req_t *req)

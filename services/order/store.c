@@ -17,25 +17,18 @@
 #include "common/errors.h"
 #include "common/json.h"
 
-#define RFC3339(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-
 /* The columns read_order_row() expects, in its order; o is the orders table. */
 #define ORDER_COLUMNS                                                                              \
     "o.id, o.order_number, o.customer_id, o.cart_id, o.order_status, o.payment_status, "           \
     "o.payment_method, o.payment_id, o.stock_committed, o.currency, o.subtotal, "                  \
     "o.shipping_fee, o.discount, o.tax, o.final_price, o.ship_name, o.ship_phone, "                \
     "o.ship_line1, o.ship_line2, o.ship_city, o.ship_district, o.ship_postal_code, "               \
-    "o.ship_country, " RFC3339("o.reservation_expires_at") ", " RFC3339(                           \
-        "o.created_at") ", " RFC3339("o.updated_at") ", o.version, "                               \
-                                                     "(SELECT coalesce(sum(quantity), 0) FROM "    \
-                                                     "order_items i WHERE i.order_id = o.id), "    \
-                                                     "(extract(epoch FROM o.created_at) * "        \
-                                                     "1000000)::bigint"
-
-static int64_t int_at(const PGresult *res, int row, int col)
-{
-    return strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
+    "o.ship_country, " DB_TS("o.reservation_expires_at") ", " DB_TS("o.created_at") ", " DB_TS(    \
+        "o.updated_at") ", o.version, "                                                            \
+                        "(SELECT coalesce(sum(quantity), 0) FROM "                                 \
+                        "order_items i WHERE i.order_id = o.id), "                                 \
+                        "(extract(epoch FROM o.created_at) * "                                     \
+                        "1000000)::bigint"
 
 static void copy_at(char *dst, size_t cap, const PGresult *res, int row, int col)
 {
@@ -55,11 +48,11 @@ static void read_order_row(const PGresult *res, int row, order_record_t *o)
     copy_at(o->payment_id, sizeof o->payment_id, res, row, 7);
     o->stock_committed = PQgetvalue(res, row, 8)[0] == 't';
     copy_at(o->totals.currency, sizeof o->totals.currency, res, row, 9);
-    o->totals.subtotal = int_at(res, row, 10);
-    o->totals.shipping_fee = int_at(res, row, 11);
-    o->totals.discount = int_at(res, row, 12);
-    o->totals.tax = int_at(res, row, 13);
-    o->totals.final_price = int_at(res, row, 14);
+    o->totals.subtotal = db_int64(res, row, 10);
+    o->totals.shipping_fee = db_int64(res, row, 11);
+    o->totals.discount = db_int64(res, row, 12);
+    o->totals.tax = db_int64(res, row, 13);
+    o->totals.final_price = db_int64(res, row, 14);
     order_address_t *a = &o->address;
     copy_at(a->name, sizeof a->name, res, row, 15);
     copy_at(a->phone, sizeof a->phone, res, row, 16);
@@ -72,8 +65,8 @@ static void read_order_row(const PGresult *res, int row, order_record_t *o)
     copy_at(o->reservation_expires_at, sizeof o->reservation_expires_at, res, row, 23);
     copy_at(o->created_at, sizeof o->created_at, res, row, 24);
     copy_at(o->updated_at, sizeof o->updated_at, res, row, 25);
-    o->version = int_at(res, row, 26);
-    o->item_count = int_at(res, row, 27);
+    o->version = db_int64(res, row, 26);
+    o->item_count = db_int64(res, row, 27);
 }
 
 int store_order_insert(PGconn *conn, order_record_t *o)
@@ -117,7 +110,7 @@ int store_order_insert(PGconn *conn, order_record_t *o)
         "ship_postal_code, ship_country, reservation_expires_at) "
         "VALUES ($1, 'ORD-' || lpad(nextval('order_number_seq')::text, 6, '0'), $2, $3, $4, $5, "
         "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) "
-        "RETURNING order_number, " RFC3339("created_at") ", " RFC3339("updated_at"),
+        "RETURNING order_number, " DB_TS("created_at") ", " DB_TS("updated_at"),
         21, p, &res);
     if (rc != 0)
         return rc;
@@ -171,7 +164,7 @@ int store_history_insert(PGconn *conn, const char *order_id, const char *from, c
     PGresult *res = NULL;
     int rc = db_run(conn,
                     "INSERT INTO order_status_history (order_id, from_status, to_status, actor, "
-                    "reason) VALUES ($1, $2, $3, $4, $5) RETURNING " RFC3339("created_at"),
+                    "reason) VALUES ($1, $2, $3, $4, $5) RETURNING " DB_TS("created_at"),
                     5, p, &res);
     if (rc != 0)
         return rc;
@@ -202,9 +195,9 @@ static int read_lines(PGconn *conn, order_record_t *o)
         copy_at(l->seller_id, sizeof l->seller_id, res, i, 1);
         copy_at(l->sku, sizeof l->sku, res, i, 2);
         copy_at(l->title, sizeof l->title, res, i, 3);
-        l->unit_price = int_at(res, i, 4);
-        l->quantity = int_at(res, i, 5);
-        l->line_total = int_at(res, i, 6);
+        l->unit_price = db_int64(res, i, 4);
+        l->quantity = db_int64(res, i, 5);
+        l->line_total = db_int64(res, i, 6);
     }
     o->line_count = n;
     PQclear(res);
@@ -216,7 +209,7 @@ static int read_history(PGconn *conn, order_record_t *o)
     const char *p[] = {o->id};
     PGresult *res = NULL;
     int rc = db_run(conn,
-                    "SELECT from_status, to_status, actor, " RFC3339(
+                    "SELECT from_status, to_status, actor, " DB_TS(
                         "created_at") " FROM order_status_history WHERE order_id = $1 ORDER BY id",
                     1, p, &res);
     if (rc != 0)
@@ -282,7 +275,7 @@ int store_order_update(PGconn *conn, order_record_t *o, const char *cancel_reaso
                     "UPDATE orders SET order_status = $2, payment_status = $3, payment_id = $4, "
                     "stock_committed = $5::boolean, version = $6::bigint, "
                     "cancel_reason = coalesce($7, cancel_reason), updated_at = now() "
-                    "WHERE id = $1 RETURNING " RFC3339("updated_at"),
+                    "WHERE id = $1 RETURNING " DB_TS("updated_at"),
                     7, p, &res);
     if (rc != 0)
         return rc;

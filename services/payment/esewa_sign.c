@@ -1,6 +1,6 @@
 /* esewa_sign.c - eSewa ePay v2 signatures: signing our form, verifying the success
- * redirect's `data`. No I/O; the HMAC, base64 and constant-time comparison are the
- * providers' shared helpers (provider.c). */
+ * redirect's `data`. No I/O; the HMAC and constant-time comparison come from
+ * common/sig.h, base64 from the providers' shared helpers (provider.c). */
 #include "esewa_sign.h"
 
 #include <cjson/cJSON.h>
@@ -8,13 +8,14 @@
 #include <string.h>
 
 #include "common/errors.h"
+#include "common/sig.h"
 #include "common/text.h"
 #include "provider.h"
 
 int esewa_sign(const char *secret, const char *message, char sig[ESEWA_SIG_LEN])
 {
     unsigned char mac[32];
-    int rc = pay_hmac_sha256(secret, strlen(secret), message, strlen(message), mac);
+    int rc = sig_hmac_sha256(secret, strlen(secret), message, strlen(message), mac);
     if (rc != 0)
         return rc;
     pay_base64(mac, sizeof mac, sig); /* 44 characters and a NUL */
@@ -51,7 +52,7 @@ int esewa_sign_request(const char *secret, const char *total_amount, const char 
 bool esewa_sig_equal(const char *a, const char *b)
 {
     /* The length of a signature is public (always 44); only the bytes need hiding. */
-    return pay_str_equal_ct(a, b);
+    return sig_str_equal(a, b);
 }
 
 /* --- raw JSON member text ------------------------------------------------------------- */

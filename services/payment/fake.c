@@ -16,6 +16,7 @@
 #include "common/errors.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/sig.h"
 #include "provider.h"
 
 static char *g_secret;
@@ -43,7 +44,7 @@ static int fake_init(void)
         g_secret = malloc(65);
         if (g_secret == NULL || getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
             return ERR_INTERNAL;
-        pay_hex(raw, sizeof raw, g_secret);
+        sig_hex(raw, sizeof raw, g_secret);
         log_warn("payment: FAKE_WEBHOOK_SECRET unset: using a random secret (one replica only)");
     }
     static bool registered;

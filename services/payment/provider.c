@@ -1,13 +1,11 @@
 /* provider.c - the provider registry and the small helpers every provider shares:
- * HMAC-SHA256, hex and base64, form encoding, the "t=..,v1=.." signature scheme, and a
+ * base64, form encoding, the "t=..,v1=.." signature scheme, and a
  * JSON-over-HTTP call. No provider's wire format lives here. */
 #include "provider.h"
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include "common/errors.h"
 #include "common/httpclient.h"
 #include "common/log.h"
+#include "common/sig.h"
 
 #define PAY_HTTP_TIMEOUT_MS 10000
 #define PAY_HTTP_MAX        (1024 * 1024)
@@ -77,27 +76,6 @@ int pay_copy(char *dst, size_t len, const char *src)
     return 0;
 }
 
-int pay_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
-                    unsigned char out[32])
-{
-    unsigned int out_len = 0;
-    if (key_len > INT32_MAX)
-        return ERR_INTERNAL;
-    if (HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, out, &out_len) == NULL || out_len != 32)
-        return ERR_INTERNAL;
-    return 0;
-}
-
-void pay_hex(const unsigned char *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 void pay_base64(const unsigned char *in, size_t n, char *out)
 {
     /* EVP_EncodeBlock writes standard, padded base64 and a NUL. */
@@ -136,14 +114,6 @@ fail:
     free(tmp);
     free(out);
     return NULL;
-}
-
-bool pay_str_equal_ct(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la != lb)
-        return false;
-    return CRYPTO_memcmp(a, b, la) == 0;
 }
 
 static int hexval(int c)
@@ -255,7 +225,6 @@ int pay_sig_verify(const char *header, const char *body, size_t body_len, const 
     const char *t_text = NULL;
     const char *v1[16];
     int nv1 = 0, rc = ERR_UNAUTHORIZED;
-    char *msg = NULL;
 
     if (header == NULL || secret == NULL || secret[0] == '\0' ||
         pay_copy(copy, sizeof copy, header) != 0)
@@ -290,31 +259,13 @@ int pay_sig_verify(const char *header, const char *body, size_t body_len, const 
         return ERR_UNAUTHORIZED;
 
     /* signed_payload = <t as written> "." <raw body> */
-    size_t tlen = strlen(t_text);
-    msg = malloc(tlen + 1 + body_len);
-    if (msg == NULL)
+    char expected[SIG_HEX_LEN];
+    if (sig_timestamped(secret, t_text, body, body_len, expected) != 0)
         return ERR_INTERNAL;
-    memcpy(msg, t_text, tlen);
-    msg[tlen] = '.';
-    if (body_len > 0)
-        memcpy(msg + tlen + 1, body, body_len);
-    unsigned char mac[32];
-    char expected[65];
-    if (pay_hmac_sha256(secret, strlen(secret), msg, tlen + 1 + body_len, mac) != 0) {
-        rc = ERR_INTERNAL;
-        goto out;
-    }
-    pay_hex(mac, sizeof mac, expected);
-    for (int i = 0; i < nv1; i++) {
-        char lower[65];
-        for (int k = 0; k < 65; k++)
-            lower[k] = (char)tolower((unsigned char)v1[i][k]);
-        /* Every candidate is compared, so timing does not tell which one matched. */
-        if (CRYPTO_memcmp(lower, expected, 64) == 0)
+    /* Every candidate is compared, so timing does not tell which one matched. */
+    for (int i = 0; i < nv1; i++)
+        if (sig_hex_equal(expected, v1[i]))
             rc = 0;
-    }
-out:
-    free(msg);
     return rc;
 }
 
@@ -323,21 +274,10 @@ int pay_sig_sign(const char *body, size_t body_len, const char *secret, int64_t 
 {
     char t_text[24];
     snprintf(t_text, sizeof t_text, "%" PRId64, t);
-    size_t tlen = strlen(t_text);
-    char *msg = malloc(tlen + 1 + body_len);
-    if (msg == NULL)
-        return ERR_INTERNAL;
-    memcpy(msg, t_text, tlen);
-    msg[tlen] = '.';
-    if (body_len > 0)
-        memcpy(msg + tlen + 1, body, body_len);
-    unsigned char mac[32];
-    char hex[65];
-    int rc = pay_hmac_sha256(secret, strlen(secret), msg, tlen + 1 + body_len, mac);
-    free(msg);
+    char hex[SIG_HEX_LEN];
+    int rc = sig_timestamped(secret, t_text, body, body_len, hex);
     if (rc != 0)
         return rc;
-    pay_hex(mac, sizeof mac, hex);
     int n = snprintf(out, len, "t=%s,v1=%s", t_text, hex);
     return n < 0 || (size_t)n >= len ? ERR_INVALID : 0;
 }

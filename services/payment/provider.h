@@ -202,22 +202,12 @@ void pay_initiate_res_free(pay_initiate_res_t *res);
 /* Copies src into dst[len] (always NUL-terminated); ERR_INVALID when it does not fit. */
 int pay_copy(char *dst, size_t len, const char *src);
 
-/* HMAC-SHA256 of msg under key into out[32]. 0 or ERR_INTERNAL. */
-int pay_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
-                    unsigned char out[32]);
-
-/* Lower-case hex of n bytes into out[2n+1]. */
-void pay_hex(const unsigned char *in, size_t n, char *out);
-
 /* Standard base64 (with padding) of n bytes into out[((n+2)/3)*4+1]. */
 void pay_base64(const unsigned char *in, size_t n, char *out);
 
 /* Decodes standard base64 (padding optional) into a malloc'd NUL-terminated buffer;
  * NULL on bad input. *out_len gets the decoded length (may be NULL). Caller frees. */
 unsigned char *pay_base64_decode(const char *in, size_t *out_len);
-
-/* Constant-time comparison of two NUL-terminated strings (length leaks, content not). */
-bool pay_str_equal_ct(const char *a, const char *b);
 
 /* Decoded value of name in a raw query/form string ("a=1&b=x%20y", '+' = space) into
  * buf[len]; false when absent, malformed or too long. */

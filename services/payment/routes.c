@@ -66,19 +66,6 @@ static void reply_failure(http_req_t *req, int rc)
     http_reply_err(req, rc, NULL);
 }
 
-/* A path UUID lowercased into buf, or a 404 reply. */
-static const char *path_uuid(http_req_t *req, const char *what, char buf[37])
-{
-    const char *id = http_param(req, "id");
-    if (id == NULL || !id_is_uuid(id)) {
-        http_reply_err(req, ERR_NOT_FOUND, what);
-        return NULL;
-    }
-    for (int i = 0; i < 37; i++)
-        buf[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ? id[i] - 'A' + 'a' : id[i]);
-    return buf;
-}
-
 static cJSON *refund_json(const refund_row_t *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -120,14 +107,6 @@ static cJSON *payment_json(const payment_row_t *p)
         return NULL;
     }
     return o;
-}
-
-static void reply_json_or_500(http_req_t *req, int status, cJSON *body)
-{
-    if (body == NULL)
-        http_reply_err(req, ERR_INTERNAL, NULL);
-    else
-        http_reply_json(req, status, body);
 }
 
 /* ---- POST /payment/initiate -------------------------------------------------------- */
@@ -426,7 +405,7 @@ static void reply_return(http_req_t *req, const payment_row_t *p, const char *re
         cJSON_Delete(o);
         o = NULL;
     }
-    reply_json_or_500(req, 200, o);
+    http_reply_json_or_500(req, 200, o);
 }
 
 /* A webhook (is_return false) or a browser return of provider `name`: identify, load,
@@ -536,7 +515,7 @@ static void handle_notification(http_req_t *req, const char *name, bool is_retur
         cJSON_Delete(o);
         o = NULL;
     }
-    reply_json_or_500(req, 200, o);
+    http_reply_json_or_500(req, 200, o);
 }
 
 static void handle_webhook(http_req_t *req)
@@ -561,7 +540,7 @@ static void handle_return(http_req_t *req)
 static bool fake_payment(http_req_t *req, payment_row_t *p)
 {
     char buf[37];
-    const char *id = path_uuid(req, "no such payment", buf);
+    const char *id = http_path_uuid(req, "id", "no such payment", buf);
     if (id == NULL)
         return false;
     PGconn *conn = service_db(req);
@@ -659,7 +638,7 @@ static void handle_fake_confirm(http_req_t *req)
         reply_failure(req, rc);
         return;
     }
-    reply_json_or_500(req, 200, payment_json(&p));
+    http_reply_json_or_500(req, 200, payment_json(&p));
 }
 
 /* ---- reading and refunding --------------------------------------------------------- */
@@ -671,7 +650,8 @@ static void handle_get(http_req_t *req)
     char buf[37];
     payment_row_t p;
     const char *id;
-    if (auth_require(req, NULL, &me) != 0 || (id = path_uuid(req, "no such payment", buf)) == NULL)
+    if (auth_require(req, NULL, &me) != 0 ||
+        (id = http_path_uuid(req, "id", "no such payment", buf)) == NULL)
         return;
     PGconn *conn = service_db(req);
     if (conn == NULL)
@@ -716,7 +696,7 @@ static void handle_get(http_req_t *req)
         cJSON_Delete(o);
         o = NULL;
     }
-    reply_json_or_500(req, 200, o);
+    http_reply_json_or_500(req, 200, o);
 out:
     free(redirect);
     free(form);
@@ -734,7 +714,7 @@ static void handle_refund(http_req_t *req)
     size_t raw_len = 0;
     cJSON *body = NULL;
     if (auth_require(req, "admin", &me) != 0 ||
-        (id = path_uuid(req, "no such payment", buf)) == NULL)
+        (id = http_path_uuid(req, "id", "no such payment", buf)) == NULL)
         return;
     if (http_body(req, &raw, &raw_len) != 0) {
         http_reply_err(req, ERR_TOO_LARGE, NULL);
@@ -785,7 +765,7 @@ static void handle_refund(http_req_t *req)
                          NULL);
         return;
     }
-    reply_json_or_500(req, strcmp(r.status, "SUCCEEDED") == 0 ? 201 : 202, refund_json(&r));
+    http_reply_json_or_500(req, strcmp(r.status, "SUCCEEDED") == 0 ? 201 : 202, refund_json(&r));
 }
 
 static const http_route_t routes[] = {

@@ -12,18 +12,11 @@
 #define PAYMENT_COLUMNS                                                                            \
     "id, order_id, customer_id, provider, status, amount, currency, refunded_amount, "             \
     "coalesce(provider_reference, ''), coalesce(provider_txn, ''), "                               \
-    "coalesce(failure_reason, ''), version, "                                                      \
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "                \
-    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    "coalesce(failure_reason, ''), version, " DB_TS("created_at") ", " DB_TS("updated_at")
 
 static void copy(char *dst, size_t len, const char *src)
 {
     snprintf(dst, len, "%s", src != NULL ? src : "");
-}
-
-static int64_t int64_at(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
 static void payment_from(const PGresult *res, int row, payment_row_t *p)
@@ -35,13 +28,13 @@ static void payment_from(const PGresult *res, int row, payment_row_t *p)
     copy(p->provider, sizeof p->provider, PQgetvalue(res, row, 3));
     if (payment_status_parse(PQgetvalue(res, row, 4), &p->status) != 0)
         p->status = PAYMENT_FAILED;
-    p->amount = int64_at(res, row, 5);
+    p->amount = db_int64(res, row, 5);
     copy(p->currency, sizeof p->currency, PQgetvalue(res, row, 6));
-    p->refunded_amount = int64_at(res, row, 7);
+    p->refunded_amount = db_int64(res, row, 7);
     copy(p->provider_reference, sizeof p->provider_reference, PQgetvalue(res, row, 8));
     copy(p->provider_txn, sizeof p->provider_txn, PQgetvalue(res, row, 9));
     copy(p->failure_reason, sizeof p->failure_reason, PQgetvalue(res, row, 10));
-    p->version = int64_at(res, row, 11);
+    p->version = db_int64(res, row, 11);
     copy(p->created_at, sizeof p->created_at, PQgetvalue(res, row, 12));
     copy(p->updated_at, sizeof p->updated_at, PQgetvalue(res, row, 13));
 }
@@ -304,7 +297,7 @@ int store_refunds_pending_sum(PGconn *conn, const char *payment_id, int64_t *sum
                     1, params, &res);
     if (rc != 0)
         return rc;
-    *sum = int64_at(res, 0, 0);
+    *sum = db_int64(res, 0, 0);
     PQclear(res);
     return 0;
 }
@@ -347,20 +340,20 @@ int store_refunds_claim(PGconn *conn, int max, int lease_s, char (*ids)[37], int
 }
 
 #define REFUND_COLUMNS                                                                             \
-    "id, payment_id, amount, reason, status, coalesce(provider_refund_id, ''), actor, attempts, "  \
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    "id, payment_id, amount, reason, status, coalesce(provider_refund_id, ''), actor, "            \
+    "attempts, " DB_TS("created_at")
 
 static void refund_from(const PGresult *res, int row, refund_row_t *r)
 {
     memset(r, 0, sizeof *r);
     copy(r->id, sizeof r->id, PQgetvalue(res, row, 0));
     copy(r->payment_id, sizeof r->payment_id, PQgetvalue(res, row, 1));
-    r->amount = int64_at(res, row, 2);
+    r->amount = db_int64(res, row, 2);
     copy(r->reason, sizeof r->reason, PQgetvalue(res, row, 3));
     copy(r->status, sizeof r->status, PQgetvalue(res, row, 4));
     copy(r->provider_refund_id, sizeof r->provider_refund_id, PQgetvalue(res, row, 5));
     copy(r->actor, sizeof r->actor, PQgetvalue(res, row, 6));
-    r->attempts = (int)int64_at(res, row, 7);
+    r->attempts = (int)db_int64(res, row, 7);
     copy(r->created_at, sizeof r->created_at, PQgetvalue(res, row, 8));
 }
 

@@ -3,7 +3,6 @@
  * replicas make of one payment is recorded once (its notification id is the same). */
 #include "worker.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include "common/db.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/ticker.h"
 #include "refunds.h"
 #include "settle.h"
 #include "store.h"
@@ -21,33 +21,10 @@
 #define REFUND_LEASE_S  60
 #define RECONCILE_BATCH 10
 
-static pthread_t g_thread;
-static bool g_running;
-static bool g_stop, g_woken; /* guarded by g_lock */
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_wake;
-static long g_poll_ms;
+static ticker_t *g_ticker; /* guarded by g_lock: consumers wake it while it stops */
 static long g_reconcile_after_s;
-
-/* Waits up to ms, or until woken or stopped; false when stopping. */
-static bool wait_or_stop(long ms)
-{
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += ms / 1000;
-    deadline.tv_nsec += (ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&g_lock);
-    while (!g_stop && !g_woken && pthread_cond_timedwait(&g_wake, &g_lock, &deadline) != ETIMEDOUT)
-        ;
-    g_woken = false;
-    bool go_on = !g_stop;
-    pthread_mutex_unlock(&g_lock);
-    return go_on;
-}
+static time_t g_last_reconcile; /* the worker thread's own */
 
 static void run_refunds(void)
 {
@@ -104,72 +81,53 @@ static void run_reconcile(void)
     }
 }
 
-static void *worker_main(void *arg)
+static bool worker_tick(void *arg)
 {
     (void)arg;
-    time_t last_reconcile = 0;
-    while (wait_or_stop(g_poll_ms)) {
-        run_refunds();
-        time_t now = time(NULL);
-        /* Lookups are slow calls to the outside: a few per interval is plenty. */
-        if (now - last_reconcile >= (g_reconcile_after_s < 30 ? g_reconcile_after_s : 30)) {
-            run_reconcile();
-            last_reconcile = now;
-        }
-        db_release();
+    run_refunds();
+    time_t now = time(NULL);
+    /* Lookups are slow calls to the outside: a few per interval is plenty. */
+    if (now - g_last_reconcile >= (g_reconcile_after_s < 30 ? g_reconcile_after_s : 30)) {
+        run_reconcile();
+        g_last_reconcile = now;
     }
+    db_release();
+    return false;
+}
+
+static void worker_exit(void *arg)
+{
+    (void)arg;
     db_thread_close();
-    return NULL;
 }
 
 int worker_start(long poll_ms, long reconcile_after_s)
 {
-    pthread_condattr_t attr;
-    if (g_running)
-        return 0;
-    g_poll_ms = poll_ms;
-    g_reconcile_after_s = reconcile_after_s;
-    g_stop = g_woken = false;
-    if (pthread_condattr_init(&attr) != 0)
-        return ERR_INTERNAL;
-    int rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
-                     pthread_cond_init(&g_wake, &attr) == 0
-                 ? 0
-                 : ERR_INTERNAL;
-    pthread_condattr_destroy(&attr);
-    if (rc != 0)
-        return rc;
-    if (pthread_create(&g_thread, NULL, worker_main, NULL) != 0) {
-        pthread_cond_destroy(&g_wake);
-        return ERR_INTERNAL;
-    }
+    int rc = 0;
     pthread_mutex_lock(&g_lock);
-    g_running = true;
+    if (g_ticker == NULL) {
+        g_reconcile_after_s = reconcile_after_s;
+        g_last_reconcile = 0;
+        ticker_def_t def = {.interval_ms = poll_ms, .tick = worker_tick, .at_exit = worker_exit};
+        rc = ticker_start(&def, &g_ticker);
+    }
     pthread_mutex_unlock(&g_lock);
-    return 0;
+    return rc;
 }
 
 void worker_wake(void)
 {
     pthread_mutex_lock(&g_lock);
-    if (g_running) {
-        g_woken = true;
-        pthread_cond_signal(&g_wake);
-    }
+    ticker_wake(g_ticker);
     pthread_mutex_unlock(&g_lock);
 }
 
 void worker_stop(void)
 {
-    if (!g_running)
-        return;
+    /* Taken out under the lock, stopped outside it: a wake during the stop finds none. */
     pthread_mutex_lock(&g_lock);
-    g_stop = true;
-    pthread_cond_signal(&g_wake);
+    ticker_t *t = g_ticker;
+    g_ticker = NULL;
     pthread_mutex_unlock(&g_lock);
-    pthread_join(g_thread, NULL);
-    pthread_mutex_lock(&g_lock);
-    g_running = false;
-    pthread_mutex_unlock(&g_lock);
-    pthread_cond_destroy(&g_wake);
+    ticker_stop(t);
 }

@@ -27,6 +27,14 @@ typedef struct j_product {
     long price;
 } j_product_t;
 
+/* The cmocka group setup of a journey test that needs nothing but the stack's addresses. */
+static inline int j_group_setup(void **state)
+{
+    (void)state;
+    stack_load();
+    return 0;
+}
+
 /* Sends a request through the gateway and fails the test unless the status is want
  * (0 accepts any). The caller frees the reply. */
 static inline t_resp_t j_call(const char *method, const char *path, const char *token,

@@ -448,13 +448,6 @@ static void test_fulfillment_courier_callback_signature(void **state)
     t_resp_free(&r);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    stack_load();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,5 +459,5 @@ int main(void)
         cmocka_unit_test(test_fulfillment_roles),
         cmocka_unit_test(test_fulfillment_courier_callback_signature),
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, j_group_setup, NULL);
 }

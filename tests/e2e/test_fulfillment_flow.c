@@ -400,13 +400,6 @@ static void test_fulfillment_flow_courier_capacity_raced(void **state)
     j_user_free(&customer);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    stack_load();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,5 +409,5 @@ int main(void)
         cmocka_unit_test(test_fulfillment_flow_unserviceable_address_refused_at_checkout),
         cmocka_unit_test(test_fulfillment_flow_courier_capacity_raced),
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, j_group_setup, NULL);
 }

@@ -147,13 +147,6 @@ static void test_notification_preferences(void **state)
     j_user_free(&b);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    stack_load();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -162,5 +155,5 @@ int main(void)
         cmocka_unit_test(test_notification_admin_list),
         cmocka_unit_test(test_notification_preferences),
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, j_group_setup, NULL);
 }

@@ -123,18 +123,11 @@ static void test_notification_opt_out_skips_the_channel(void **state)
     j_user_free(&customer);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    stack_load();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_notification_journey_sends_three_mails),
         cmocka_unit_test(test_notification_opt_out_skips_the_channel),
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, j_group_setup, NULL);
 }

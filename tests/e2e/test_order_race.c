@@ -141,18 +141,11 @@ static void test_order_same_key_twice_at_once(void **state)
     j_user_free(&seller);
 }
 
-static int group_setup(void **state)
-{
-    (void)state;
-    stack_load();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_order_last_units_raced_by_many_buyers),
         cmocka_unit_test(test_order_same_key_twice_at_once),
     };
-    return cmocka_run_group_tests(tests, group_setup, NULL);
+    return cmocka_run_group_tests(tests, j_group_setup, NULL);
 }

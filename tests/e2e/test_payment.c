@@ -472,13 +472,6 @@ static void test_payment_success_for_cancelled_order_is_refunded(void **state)
     p_journey_free(&j);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    stack_load();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,5 +488,5 @@ int main(void)
         cmocka_unit_test(test_payment_cancelled_after_payment_is_refunded),
         cmocka_unit_test(test_payment_success_for_cancelled_order_is_refunded),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, j_group_setup, NULL);
 }

@@ -222,13 +222,6 @@ static void test_stripe_admin_refund_goes_through_stripe(void **state)
     p_journey_free(&j);
 }
 
-static int setup(void **state)
-{
-    (void)state;
-    stack_load();
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,5 +231,5 @@ int main(void)
         cmocka_unit_test(test_stripe_forged_stale_tampered_change_nothing),
         cmocka_unit_test(test_stripe_admin_refund_goes_through_stripe),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, j_group_setup, NULL);
 }

@@ -40,15 +40,15 @@ import decimal
 import hashlib
 import hmac
 import html
-import http.server
 import json
-import os
 import re
 import secrets
 import string
 import sys
 import threading
 import urllib.parse
+
+import stub_base
 
 FIELDS = ("amount", "tax_amount", "product_service_charge", "product_delivery_charge",
           "total_amount", "transaction_uuid", "product_code", "success_url", "failure_url",
@@ -76,8 +76,7 @@ def rupee_text(v):
     return str(float(v))
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(stub_base.StubHandler):
     args = None
     lock = threading.Lock()
     txns = {}  # transaction_uuid -> record
@@ -86,26 +85,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *a):
         sys.stderr.write("esewa-stub: " + (fmt % a) + "\n")
 
-    def reply(self, status, body=b"", ctype="application/json", headers=None):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def reply_json(self, status, obj):
-        self.reply(status, json.dumps(obj).encode())
-
     def error_page(self, status, code, message):
         page = ("<!doctype html><title>eSewa</title><h1>%s</h1><p>%s</p>"
                 % (html.escape(code), html.escape(message)))
         self.reply(status, page.encode(), "text/html; charset=utf-8")
-
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
 
     def json_body(self):
         try:
@@ -268,14 +251,7 @@ def main():
     ap.add_argument("--product-code", required=True)
     ap.add_argument("--secret", required=True)
     Handler.args = ap.parse_args()
-    host, _, port = Handler.args.listen.rpartition(":")
-    server = http.server.ThreadingHTTPServer((host, int(port)), Handler)
-    if Handler.args.port_file:
-        tmp = Handler.args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(str(server.server_address[1]))
-        os.rename(tmp, Handler.args.port_file)
-    server.serve_forever()
+    stub_base.serve(Handler, Handler.args.listen, Handler.args.port_file)
 
 
 if __name__ == "__main__":

@@ -36,14 +36,14 @@ it accepts.
 import argparse
 import datetime
 import html
-import http.server
 import json
-import os
 import secrets
 import string
 import sys
 import threading
 import urllib.parse
+
+import stub_base
 
 ALNUM = string.ascii_letters + string.digits
 MIN_AMOUNT = 1000
@@ -65,8 +65,7 @@ def is_int(v):
     return isinstance(v, int) and not isinstance(v, bool)
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(stub_base.StubHandler):
     args = None
     lock = threading.Lock()
     payments = {}  # pidx -> record
@@ -75,22 +74,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sys.stderr.write("khalti-stub: " + (fmt % a) + "\n")
 
     # --- replies -------------------------------------------------------------------------
-
-    def reply(self, status, body=b"", ctype="application/json", headers=None):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def reply_json(self, status, obj):
-        self.reply(status, json.dumps(obj).encode())
-
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
 
     def json_body(self):
         raw = self.body()
@@ -328,14 +311,7 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--secret", required=True)
     Handler.args = ap.parse_args()
-    host, _, port = Handler.args.listen.rpartition(":")
-    server = http.server.ThreadingHTTPServer((host, int(port)), Handler)
-    if Handler.args.port_file:
-        tmp = Handler.args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(str(server.server_address[1]))
-        os.rename(tmp, Handler.args.port_file)
-    server.serve_forever()
+    stub_base.serve(Handler, Handler.args.listen, Handler.args.port_file)
 
 
 if __name__ == "__main__":

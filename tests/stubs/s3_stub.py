@@ -18,10 +18,11 @@ import argparse
 import hashlib
 import hmac
 import http.server
-import os
 import re
 import sys
 import urllib.parse
+
+import stub_base
 
 AUTH_RE = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/s3/aws4_request,\s*"
@@ -123,12 +124,7 @@ def main():
     ap.add_argument("--region", required=True)
     ap.add_argument("--bucket", default="")
     Handler.args = ap.parse_args()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    tmp = Handler.args.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(server.server_address[1]))
-    os.rename(tmp, Handler.args.port_file)
-    server.serve_forever()
+    stub_base.serve(Handler, "127.0.0.1:0", Handler.args.port_file)
 
 
 if __name__ == "__main__":

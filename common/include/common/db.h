@@ -14,6 +14,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define DB_TX_MAX_ATTEMPTS 5
 
@@ -54,6 +55,17 @@ int db_run(PGconn *conn, const char *sql, int nparams, const char *const *params
 
 /* Like db_query for statements whose rows are not needed; returns 0 or the error code. */
 int db_exec(PGconn *conn, const char *sql, int nparams, const char *const *params);
+
+/* A timestamptz column rendered in SQL as every service renders times: RFC 3339 in UTC
+ * with milliseconds ("2025-01-31T12:00:00.000Z"). col is a SQL expression. */
+#define DB_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/* Cell accessors for row and col of a result (both must exist). Pure.
+ * db_text: the text, or NULL for SQL NULL (borrowed from res). db_int64: the integer,
+ * 0 for SQL NULL. db_bool: true for a boolean 't'. */
+const char *db_text(const PGresult *res, int row, int col);
+int64_t db_int64(const PGresult *res, int row, int col);
+bool db_bool(const PGresult *res, int row, int col);
 
 /* The error code for a SQLSTATE (see db_query). Pure. */
 int db_error_from_sqlstate(const char *sqlstate);

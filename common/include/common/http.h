@@ -17,7 +17,9 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "common/ids.h"
 #include "common/json.h"
 
 #define HTTP_MAX_PARAMS 4
@@ -83,6 +85,17 @@ void http_each_header(const http_req_t *req, void (*fn)(const char *name, const 
 /* Decoded value of a query parameter into buf; returns false when absent or too long. */
 bool http_query(const http_req_t *req, const char *name, char *buf, size_t len);
 
+/* The ":name" path segment lowercased into buf when it is a UUID; otherwise it has
+ * replied 404 with message what (an id that cannot exist is simply not found) and
+ * returns NULL. Returns buf. */
+const char *http_path_uuid(http_req_t *req, const char *name, const char *what,
+                           char buf[ID_UUID_LEN]);
+
+/* The paging query parameters of a list: limit (an integer in [1, max]) into *limit and
+ * cursor (a positive integer, as json_page gives out) into *cursor; either is left as it
+ * was when absent. A bad one is recorded in chk; the caller replies. */
+void http_page_query(http_req_t *req, json_check_t *chk, int max, int *limit, int64_t *cursor);
+
 /* Reads the whole body (up to max_body). Returns 0, ERR_TOO_LARGE, or ERR_INTERNAL.
  * *data is owned by the request and NUL-terminated. */
 int http_body(http_req_t *req, const char **data, size_t *len);
@@ -104,6 +117,10 @@ void *http_user_data(const http_req_t *req);
 
 /* Replies with a JSON body (takes ownership of body; NULL sends no body). */
 void http_reply_json(http_req_t *req, int status, cJSON *body);
+
+/* Like http_reply_json, but a NULL body (a rendering that ran out of memory) is
+ * answered 500 INTERNAL. */
+void http_reply_json_or_500(http_req_t *req, int status, cJSON *body);
 
 /* Replies with raw bytes. extra_headers is "Name: value\r\n..." or NULL. */
 void http_reply_raw(http_req_t *req, int status, const char *content_type,

@@ -12,6 +12,10 @@ void id_uuid(char out[ID_UUID_LEN]);
 /* True when s is a UUID in canonical 8-4-4-4-12 hex form (any case). */
 bool id_is_uuid(const char *s);
 
+/* Copies a UUID (id_is_uuid true) into out in canonical lowercase, the form ids are
+ * stored and compared in. Pure. */
+void id_lower(const char *id, char out[ID_UUID_LEN]);
+
 /* Writes a W3C traceparent ("00-<32 hex>-<16 hex>-01") with new random ids into out[56]. */
 void id_traceparent(char out[56]);
 

@@ -62,6 +62,10 @@ int json_opt_int(json_check_t *chk, const cJSON *obj, const char *name, int64_t 
  * service's consumers, H-cart.) */
 int json_int64(const cJSON *item, int64_t *out);
 
+/* One page of a list: {"items": items, "next_cursor": "<next>" or null when next is 0}.
+ * Takes items (freed on failure too). NULL on allocation failure. */
+cJSON *json_page(cJSON *items, int64_t next);
+
 /* Prints a cJSON value compactly; caller frees with free(). NULL on allocation failure. */
 char *json_print(const cJSON *value);
 

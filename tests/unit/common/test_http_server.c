@@ -90,6 +90,32 @@ static void invalid(http_req_t *req)
     http_reply_invalid(req, &chk);
 }
 
+/* GET /things/:id/page: the route helpers; echoes the id, limit and cursor it read. */
+static void paged(http_req_t *req)
+{
+    char buf[ID_UUID_LEN];
+    json_check_t chk;
+    int limit = 20;
+    int64_t cursor = 0;
+    const char *id = http_path_uuid(req, "id", "no such thing", buf);
+    if (id == NULL)
+        return;
+    json_check_init(&chk);
+    http_page_query(req, &chk, 100, &limit, &cursor);
+    if (!json_check_ok(&chk)) {
+        http_reply_invalid(req, &chk);
+        return;
+    }
+    cJSON *items = cJSON_CreateArray();
+    cJSON *out = json_page(items, cursor);
+    if (out != NULL && (cJSON_AddStringToObject(out, "id", id) == NULL ||
+                        cJSON_AddNumberToObject(out, "limit", limit) == NULL)) {
+        cJSON_Delete(out);
+        out = NULL;
+    }
+    http_reply_json_or_500(req, 200, out);
+}
+
 static bool is_ready(void)
 {
     return atomic_load(&g_ready);
@@ -108,6 +134,7 @@ static const http_route_t routes[] = {
     {"GET", "/silent", silent},
     {"GET", "/limited", limited},
     {"GET", "/invalid", invalid},
+    {"GET", "/things/:id/page", paged},
 };
 
 /* ---- client ----------------------------------------------------------------------------- */
@@ -798,6 +825,41 @@ static void test_http_server_busy_port_fails_to_start(void **state)
     assert_null(http_server_start(&opts));
 }
 
+static void test_http_server_path_uuid_lowercases_and_page_query_reads(void **state)
+{
+    (void)state;
+    struct resp r = get("/things/0A1B2C3D-4E5F-4A6B-8C7D-9E0FABCDEF12/page?limit=5&cursor=9");
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_str(r.json, "id", NULL), "0a1b2c3d-4e5f-4a6b-8c7d-9e0fabcdef12");
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(r.json, "limit")->valueint, 5);
+    assert_string_equal(json_str(r.json, "next_cursor", NULL), "9");
+    resp_free(&r);
+}
+
+static void test_http_server_path_uuid_not_a_uuid_is_404(void **state)
+{
+    (void)state;
+    struct resp r = get("/things/nope/page");
+    assert_envelope(&r, 404, "NOT_FOUND");
+    resp_free(&r);
+}
+
+static void test_http_server_page_query_rejects_bad_limit_and_cursor(void **state)
+{
+    (void)state;
+    struct resp r = get("/things/0a1b2c3d-4e5f-4a6b-8c7d-9e0fabcdef12/page?limit=101&cursor=0");
+    assert_envelope(&r, 400, "VALIDATION_FAILED");
+    const cJSON *fields = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r.json, "error"),
+                                         "details"),
+        "fields");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(fields, "limit")->valuestring,
+                        "must be an integer between 1 and 100");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(fields, "cursor")->valuestring,
+                        "is not a cursor this list returned");
+    resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -833,6 +895,9 @@ int main(void)
         cmocka_unit_test(test_http_server_empty_reply_has_zero_length),
         cmocka_unit_test(test_http_server_fallback_handles_unknown_paths),
         cmocka_unit_test(test_http_server_busy_port_fails_to_start),
+        cmocka_unit_test(test_http_server_path_uuid_lowercases_and_page_query_reads),
+        cmocka_unit_test(test_http_server_path_uuid_not_a_uuid_is_404),
+        cmocka_unit_test(test_http_server_page_query_rejects_bad_limit_and_cursor),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -108,6 +108,16 @@ static void test_ids_is_traceparent_accepts_own_and_rejects_malformed(void **sta
     assert_false(id_is_traceparent("00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
 }
 
+static void test_ids_lower_canonicalizes_case(void **state)
+{
+    (void)state;
+    char out[ID_UUID_LEN];
+    id_lower("0A1B2C3D-4E5F-4A6B-8C7D-9E0FABCDEF12", out);
+    assert_string_equal(out, "0a1b2c3d-4e5f-4a6b-8c7d-9e0fabcdef12");
+    id_lower("0a1b2c3d-4e5f-4a6b-8c7d-9e0fabcdef12", out);
+    assert_string_equal(out, "0a1b2c3d-4e5f-4a6b-8c7d-9e0fabcdef12");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -119,6 +129,7 @@ int main(void)
         cmocka_unit_test(test_ids_traceparent_has_w3c_shape),
         cmocka_unit_test(test_ids_traceparent_differs_each_call),
         cmocka_unit_test(test_ids_is_traceparent_accepts_own_and_rejects_malformed),
+        cmocka_unit_test(test_ids_lower_canonicalizes_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

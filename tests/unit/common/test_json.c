@@ -347,6 +347,27 @@ static void test_json_int64_rejects_other_shapes(void **state)
     cJSON_Delete(doc);
 }
 
+static void test_json_page_gives_cursor_as_string(void **state)
+{
+    (void)state;
+    cJSON *items = cJSON_CreateArray();
+    assert_non_null(items);
+    cJSON *page = json_page(items, 42);
+    assert_non_null(page);
+    assert_true(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(page, "items")));
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(page, "next_cursor")->valuestring, "42");
+    cJSON_Delete(page);
+}
+
+static void test_json_page_last_page_has_null_cursor(void **state)
+{
+    (void)state;
+    cJSON *page = json_page(cJSON_CreateArray(), 0);
+    assert_non_null(page);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(page, "next_cursor")));
+    cJSON_Delete(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +395,8 @@ int main(void)
         cmocka_unit_test(test_json_check_collects_every_field),
         cmocka_unit_test(test_json_check_first_message_per_field_wins),
         cmocka_unit_test(test_json_check_take_details_when_ok_is_empty_fields),
+        cmocka_unit_test(test_json_page_gives_cursor_as_string),
+        cmocka_unit_test(test_json_page_last_page_has_null_cursor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
