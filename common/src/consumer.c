@@ -298,6 +298,8 @@ static void handle_message(consumer_t *c, const rd_kafka_message_t *msg)
                 atomic_fetch_add(&c->duplicates, 1);
             else
                 atomic_fetch_add(&c->handled, 1);
+            if (!d.duplicate && d.route && d.route->after_commit)
+                d.route->after_commit(d.route->arg);
             store_offset(c, msg);
             goto out;
         }

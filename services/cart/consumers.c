@@ -72,9 +72,9 @@ static int on_order_created(PGconn *conn, const cJSON *event, void *arg)
 }
 
 static const event_route_t routes[] = {
-    {"catalog.events", "*", on_catalog_event, NULL},
-    {"inventory.events", "*", on_inventory_event, NULL},
-    {"order.events", "OrderCreated", on_order_created, NULL},
+    {"catalog.events", "*", on_catalog_event, NULL, NULL},
+    {"inventory.events", "*", on_inventory_event, NULL, NULL},
+    {"order.events", "OrderCreated", on_order_created, NULL, NULL},
 };
 
 const event_route_t *consumers_table(int *count)

@@ -26,8 +26,8 @@ static int on_stock_event(PGconn *conn, const cJSON *event, void *arg)
 }
 
 static const event_route_t routes[] = {
-    {"inventory.events", "OutOfStock", on_stock_event, NULL},
-    {"inventory.events", "BackInStock", on_stock_event, NULL},
+    {"inventory.events", "OutOfStock", on_stock_event, NULL, NULL},
+    {"inventory.events", "BackInStock", on_stock_event, NULL, NULL},
 };
 
 const event_route_t *consumers_table(int *count)

@@ -58,8 +58,8 @@ static int on_order_cancelled(PGconn *conn, const cJSON *event, void *arg)
 }
 
 static const event_route_t routes[] = {
-    {"order.events", "OrderConfirmed", on_order_confirmed, NULL},
-    {"order.events", "OrderCancelled", on_order_cancelled, NULL},
+    {"order.events", "OrderConfirmed", on_order_confirmed, NULL, NULL},
+    {"order.events", "OrderCancelled", on_order_cancelled, NULL, NULL},
 };
 
 const event_route_t *consumers_table(int *count)

@@ -11,9 +11,9 @@
 
 /* The arg of each route is its topic, since the handler is handed only the event. */
 static const event_route_t routes[] = {
-    {"payment.events", "PaymentSucceeded", consumers_on_event, "payment.events"},
-    {"payment.events", "PaymentFailed", consumers_on_event, "payment.events"},
-    {"order.events", "OrderCancelled", consumers_on_event, "order.events"},
+    {"payment.events", "PaymentSucceeded", consumers_on_event, "payment.events", NULL},
+    {"payment.events", "PaymentFailed", consumers_on_event, "payment.events", NULL},
+    {"order.events", "OrderCancelled", consumers_on_event, "order.events", NULL},
 };
 
 const event_route_t *consumers_table(int *count)

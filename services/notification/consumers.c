@@ -9,6 +9,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "notify.h"
+#include "sender.h"
 #include "store.h"
 #include "templates.h"
 
@@ -106,12 +107,20 @@ static int on_order_event(PGconn *conn, const cJSON *event, void *arg)
     return rc;
 }
 
+/* Wakes the senders once a message row is committed, so a mail leaves within
+ * milliseconds rather than at the next poll. */
+static void wake_senders(void *arg)
+{
+    (void)arg;
+    sender_wake();
+}
+
 static const event_route_t routes[] = {
-    {"identity.events", "UserRegistered", on_user_registered, NULL},
-    {"order.events", "OrderCreated", on_order_event, NULL},
-    {"order.events", "OrderCancelled", on_order_event, NULL},
-    {"payment.events", "PaymentSucceeded", on_order_event, NULL},
-    {"fulfillment.events", "ShipmentStatusChanged", on_order_event, NULL},
+    {"identity.events", "UserRegistered", on_user_registered, NULL, NULL},
+    {"order.events", "OrderCreated", on_order_event, NULL, wake_senders},
+    {"order.events", "OrderCancelled", on_order_event, NULL, wake_senders},
+    {"payment.events", "PaymentSucceeded", on_order_event, NULL, wake_senders},
+    {"fulfillment.events", "ShipmentStatusChanged", on_order_event, NULL, wake_senders},
 };
 
 const event_route_t *consumers_table(int *count)

@@ -32,6 +32,7 @@ static int configure(void)
         return -1;
     long smtp_timeout = service_setting("SMTP_TIMEOUT_MS", 10000, 100, 300000);
     long sms_timeout = service_setting("SMS_TIMEOUT_MS", 10000, 100, 300000);
+    sender_cfg.threads = (int)service_setting("NOTIFY_SENDERS", 4, 1, SENDER_THREADS_MAX);
     sender_cfg.poll_ms = service_setting("NOTIFY_POLL_MS", 250, 10, 60000);
     sender_cfg.retry_base_ms = service_setting("NOTIFY_RETRY_BASE_MS", 1000, 10, 3600000);
     sender_cfg.retry_cap_ms = service_setting("NOTIFY_RETRY_CAP_MS", 300000, 10, 86400000);

@@ -1,6 +1,7 @@
-/* sender.c - the delivery thread (see sender.h). */
+/* sender.c - the delivery threads (see sender.h). */
 #include "sender.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,10 @@
 #define TOPIC "notification.events"
 
 static sender_config_t g_cfg;
-static ticker_t *g_ticker;
+/* The consumer wakes the senders while the service may be stopping them. */
+static pthread_mutex_t g_tickers_lock = PTHREAD_MUTEX_INITIALIZER;
+static ticker_t *g_tickers[SENDER_THREADS_MAX];
+static int g_ticker_count;
 
 /* What the claim transaction hands to the send: copies, since the transaction's
  * results are gone by then. */
@@ -372,18 +376,47 @@ static void sender_exit(void *arg)
 
 int sender_start(const sender_config_t *cfg)
 {
-    if (g_ticker != NULL)
+    if (g_ticker_count > 0)
         return 0;
     g_cfg = *cfg;
+    int threads = g_cfg.threads < 1                    ? 1
+                  : g_cfg.threads > SENDER_THREADS_MAX ? SENDER_THREADS_MAX
+                                                       : g_cfg.threads;
     ticker_def_t def = {.interval_ms = g_cfg.poll_ms,
                         .run_at_start = true,
                         .tick = sender_tick,
                         .at_exit = sender_exit};
-    return ticker_start(&def, &g_ticker);
+    /* The claim's SKIP LOCKED keeps the threads on different messages, as it does the
+     * replicas': a burst of mails drains in parallel instead of one at a time. */
+    for (int i = 0; i < threads; i++) {
+        ticker_t *t = NULL;
+        if (ticker_start(&def, &t) != 0) {
+            sender_stop();
+            return ERR_INTERNAL;
+        }
+        pthread_mutex_lock(&g_tickers_lock);
+        g_tickers[g_ticker_count++] = t;
+        pthread_mutex_unlock(&g_tickers_lock);
+    }
+    return 0;
+}
+
+void sender_wake(void)
+{
+    pthread_mutex_lock(&g_tickers_lock);
+    for (int i = 0; i < g_ticker_count; i++)
+        ticker_wake(g_tickers[i]);
+    pthread_mutex_unlock(&g_tickers_lock);
 }
 
 void sender_stop(void)
 {
-    ticker_stop(g_ticker);
-    g_ticker = NULL;
+    ticker_t *stopping[SENDER_THREADS_MAX];
+    pthread_mutex_lock(&g_tickers_lock);
+    int n = g_ticker_count;
+    memcpy(stopping, g_tickers, sizeof stopping);
+    g_ticker_count = 0;
+    pthread_mutex_unlock(&g_tickers_lock);
+    for (int i = 0; i < n; i++)
+        ticker_stop(stopping[i]);
 }

@@ -1,6 +1,6 @@
-/* sender.h - the thread that delivers recorded messages.
+/* sender.h - the threads that deliver recorded messages.
  *
- * One message at a time: a short transaction claims the oldest due message (FOR UPDATE
+ * Each thread, one message at a time: a short transaction claims the oldest due message (FOR UPDATE
  * SKIP LOCKED, so replicas take different ones), renders it the first time (filling
  * the read models from identity and the order service when an event has not brought
  * the contact or the order yet), marks it SENDING under a lease and commits; the mail
@@ -16,14 +16,18 @@
  * Message-ID (and, for SMS, the same Idempotency-Key), so the receiving side can drop
  * it. See README.md for the reasoning.
  *
- * Threads: its own; it borrows one pooled database connection while it works.
+ * Threads: sender_config_t.threads of its own (NOTIFY_SENDERS); each borrows one pooled
+ * database connection while it works.
  */
 #ifndef NOTIFICATION_SENDER_H
 #define NOTIFICATION_SENDER_H
 
 #include "sms.h"
 
+#define SENDER_THREADS_MAX 16
+
 typedef struct sender_config {
+    int threads;           /* delivery threads, 1..SENDER_THREADS_MAX */
     long poll_ms;          /* how often to look for due messages when idle */
     long lease_ms;         /* how long a claim holds before another sender may take over */
     long retry_base_ms;    /* the first retry's delay; doubling from there */
@@ -33,10 +37,13 @@ typedef struct sender_config {
     sms_provider_t *sms;   /* NULL: no SMS (borrowed; outlives the thread) */
 } sender_config_t;
 
-/* Starts the thread. 0 or ERR_INTERNAL. */
+/* Starts the threads. 0 or ERR_INTERNAL (none left running). */
 int sender_start(const sender_config_t *cfg);
 
-/* Stops the thread after the message in hand and waits for it. No-op if not running. */
+/* Ends the idle wait of every sender, so that messages just committed go out now. */
+void sender_wake(void);
+
+/* Stops the threads after the messages in hand and waits for them. No-op if not running. */
 void sender_stop(void);
 
 #endif

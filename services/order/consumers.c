@@ -252,13 +252,13 @@ static int on_shipment(PGconn *conn, const cJSON *event, void *arg)
 }
 
 static const event_route_t routes[] = {
-    {"payment.events", "PaymentSucceeded", on_payment_succeeded, NULL},
-    {"payment.events", "PaymentFailed", on_payment_failed, NULL},
-    {"payment.events", "PaymentRefunded", on_payment_refunded, NULL},
-    {"inventory.events", "StockCommitted", on_stock_committed, NULL},
-    {"inventory.events", "StockReleased", on_stock_released, NULL},
-    {"fulfillment.events", "ShipmentCreated", on_shipment, NULL},
-    {"fulfillment.events", "ShipmentStatusChanged", on_shipment, NULL},
+    {"payment.events", "PaymentSucceeded", on_payment_succeeded, NULL, NULL},
+    {"payment.events", "PaymentFailed", on_payment_failed, NULL, NULL},
+    {"payment.events", "PaymentRefunded", on_payment_refunded, NULL, NULL},
+    {"inventory.events", "StockCommitted", on_stock_committed, NULL, NULL},
+    {"inventory.events", "StockReleased", on_stock_released, NULL, NULL},
+    {"fulfillment.events", "ShipmentCreated", on_shipment, NULL, NULL},
+    {"fulfillment.events", "ShipmentStatusChanged", on_shipment, NULL, NULL},
 };
 
 const event_route_t *consumers_table(int *count)

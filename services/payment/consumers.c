@@ -32,7 +32,7 @@ static int on_order_cancelled(PGconn *conn, const cJSON *event, void *arg)
      * reverse, so a racing success is always seen by one side. */
     int rc = store_order_cancelled(conn, order->valuestring, reason);
     payment_row_t *rows = NULL;
-    int count = 0, queued = 0;
+    int count = 0;
     if (rc == 0)
         rc = store_payments_of_order(conn, order->valuestring, &rows, &count);
     for (int i = 0; rc == 0 && i < count; i++) {
@@ -43,22 +43,23 @@ static int on_order_cancelled(PGconn *conn, const cJSON *event, void *arg)
         char id[ID_UUID_LEN];
         id_uuid(id);
         rc = store_refund_insert(conn, id, rows[i].id, amount, "order_cancelled", "system", 0);
-        if (rc == 0) {
-            queued++;
+        if (rc == 0)
             log_info("payment %s: order %s cancelled (%s): refund %s of %lld queued", rows[i].id,
                      order->valuestring, reason, id, (long long)amount);
-        }
     }
     free(rows);
-    /* The worker polls anyway; waking it only saves the wait. Before the commit it may
-     * find nothing yet and catch the refund on its next round. */
-    if (rc == 0 && queued > 0)
-        worker_wake();
     return rc;
 }
 
+/* The worker polls anyway; waking it once the refunds are committed saves the wait. */
+static void wake_worker(void *arg)
+{
+    (void)arg;
+    worker_wake();
+}
+
 static const event_route_t routes[] = {
-    {"order.events", "OrderCancelled", on_order_cancelled, NULL},
+    {"order.events", "OrderCancelled", on_order_cancelled, NULL, wake_worker},
 };
 
 const event_route_t *consumers_table(int *count)

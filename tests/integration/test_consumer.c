@@ -48,10 +48,27 @@ static int always_fail(PGconn *conn, const cJSON *event, void *arg)
     return ERR_UNAVAILABLE;
 }
 
+static atomic_int g_after_commits;
+static atomic_long g_effects_seen;
+
+/* After a Credited event committed: what another connection sees of its effects then. */
+static void after_credited(void *arg)
+{
+    char sql[256];
+    (void)arg;
+    atomic_fetch_add(&g_after_commits, 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.effects WHERE kind = 'credited'", g_schema);
+    PGconn *other = t_db();
+    char *n = t_sql_value(other, sql, 0, NULL);
+    PQfinish(other);
+    atomic_store(&g_effects_seen, n != NULL ? atol(n) : -1);
+    free(n);
+}
+
 static event_route_t g_routes[3] = {
-    {NULL, "Credited", record_effect, "credited"},
-    {NULL, "Good", record_effect, "good"},
-    {NULL, "Poison", always_fail, NULL},
+    {NULL, "Credited", record_effect, "credited", after_credited},
+    {NULL, "Good", record_effect, "good", NULL},
+    {NULL, "Poison", always_fail, NULL, NULL},
 };
 
 static void produce(const char *key, const char *payload)
@@ -164,6 +181,10 @@ static void test_consumer_duplicate_event_applied_once(void **state)
     assert_int_equal(count_sql("SELECT count(*) FROM %s.effects WHERE subject = $1", subject), 1);
     assert_int_equal(count_sql("SELECT count(*) FROM %s.processed_events WHERE event_id = $1", id),
                      1);
+    /* The after-commit hook ran once (not for the duplicate), when the effect was already
+     * visible to everyone. */
+    assert_int_equal(atomic_load(&g_after_commits), 1);
+    assert_int_equal(atomic_load(&g_effects_seen), 1);
 }
 
 /* The DLQ copy of the event with this id, and its "error" header. */

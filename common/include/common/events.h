@@ -64,9 +64,13 @@ typedef int (*event_handler_fn)(PGconn *conn, const cJSON *event, void *arg);
 
 typedef struct event_route {
     const char *topic;
-    const char *type;         /* the CloudEvents type; "*" for any */
+    const char *type; /* the CloudEvents type; "*" for any */
     event_handler_fn handler;
     void *arg;
+    /* Runs on the consumer thread once the handler's transaction has committed (not for
+     * a duplicate), e.g. to wake a worker that acts on what the handler stored; waking
+     * it from the handler could let it look before the commit. May be NULL. */
+    void (*after_commit)(void *arg);
 } event_route_t;
 
 typedef struct consumer consumer_t;
