@@ -523,6 +523,15 @@ void http_reply_err(http_req_t *req, int err, const char *message)
                      message ? message : default_message(err), NULL);
 }
 
+void http_reply_failure(http_req_t *req, int err, const char *unavailable)
+{
+    if (err == ERR_RETRY)
+        err = ERR_UNAVAILABLE;
+    if (err == ERR_INVALID || err == ERR_CONFLICT)
+        err = ERR_INTERNAL;
+    http_reply_err(req, err, err == ERR_UNAVAILABLE ? unavailable : NULL);
+}
+
 void http_reply_invalid(http_req_t *req, json_check_t *chk)
 {
     http_reply_error(req, 400, err_code(ERR_INVALID), "some fields are invalid",

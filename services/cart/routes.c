@@ -39,12 +39,7 @@ void routes_init(long quantity, long lines)
  * failing is our bug (500); a transaction that kept conflicting is temporary (503). */
 static void reply_failure(http_req_t *req, int rc)
 {
-    if (rc == ERR_RETRY)
-        rc = ERR_UNAVAILABLE;
-    if (rc == ERR_INVALID || rc == ERR_CONFLICT)
-        rc = ERR_INTERNAL;
-    http_reply_err(req, rc,
-                   rc == ERR_UNAVAILABLE ? "a service the cart needs is unavailable" : NULL);
+    http_reply_failure(req, rc, "a service the cart needs is unavailable");
 }
 
 /* {"field": name} for errors about one field. */

@@ -52,11 +52,7 @@ void routes_free(void)
  * bug (500); a transaction that kept deadlocking is temporary (503). */
 static void reply_failure(http_req_t *req, int rc)
 {
-    if (rc == ERR_RETRY)
-        rc = ERR_UNAVAILABLE;
-    if (rc == ERR_INVALID || rc == ERR_CONFLICT)
-        rc = ERR_INTERNAL;
-    http_reply_err(req, rc, rc == ERR_UNAVAILABLE ? "the database is unavailable" : NULL);
+    http_reply_failure(req, rc, "the database is unavailable");
 }
 
 /* limit (1-100, default 20) and cursor (opaque to clients: a positive number this list

@@ -134,6 +134,12 @@ void http_reply_error(http_req_t *req, int status, const char *code, const char 
 /* Replies with the envelope for an error code from errors.h. */
 void http_reply_err(http_req_t *req, int err, const char *message);
 
+/* Replies to a failure of work on input that was already validated: a constraint that
+ * fails (ERR_INVALID, ERR_CONFLICT) is the service's bug, 500; a transaction that kept
+ * conflicting (ERR_RETRY) is temporary, 503 with unavailable as its message (NULL: the
+ * default); anything else as http_reply_err. */
+void http_reply_failure(http_req_t *req, int err, const char *unavailable);
+
 /* Replies 400 VALIDATION_FAILED with the check's field details (takes them). */
 void http_reply_invalid(http_req_t *req, json_check_t *chk);
 

@@ -82,6 +82,14 @@ static void limited(http_req_t *req)
     http_reply_err(req, ERR_RATE_LIMITED, NULL);
 }
 
+/* A store failure by its code in the query: conflict or retry. */
+static void failure(http_req_t *req)
+{
+    const char *q = http_query_string(req);
+    http_reply_failure(req, q != NULL && strcmp(q, "retry") == 0 ? ERR_RETRY : ERR_CONFLICT,
+                       "the store is busy");
+}
+
 static void invalid(http_req_t *req)
 {
     json_check_t chk;
@@ -134,6 +142,7 @@ static const http_route_t routes[] = {
     {"GET", "/silent", silent},
     {"GET", "/limited", limited},
     {"GET", "/invalid", invalid},
+    {"GET", "/failure", failure},
     {"GET", "/things/:id/page", paged},
 };
 
@@ -637,6 +646,22 @@ static void test_http_server_rate_limited_has_retry_after(void **state)
     resp_free(&r);
 }
 
+static void test_http_server_store_failures_are_500_or_503(void **state)
+{
+    (void)state;
+    /* A constraint failing on validated input is the service's bug. */
+    struct resp r = get("/failure?conflict");
+    assert_envelope(&r, 500, "INTERNAL");
+    resp_free(&r);
+    /* A transaction that kept conflicting is temporary: 503 with Retry-After. */
+    r = get("/failure?retry");
+    assert_envelope(&r, 503, "SERVICE_UNAVAILABLE");
+    char v[16];
+    assert_true(header(&r, "Retry-After", v, sizeof(v)));
+    assert_string_equal(json_str(r.json, "error", "message"), "the store is busy");
+    resp_free(&r);
+}
+
 static void test_http_server_invalid_names_fields(void **state)
 {
     (void)state;
@@ -887,6 +912,7 @@ int main(void)
         cmocka_unit_test(test_http_server_handler_without_reply_is_500),
         cmocka_unit_test(test_http_server_rate_limited_has_retry_after),
         cmocka_unit_test(test_http_server_invalid_names_fields),
+        cmocka_unit_test(test_http_server_store_failures_are_500_or_503),
         cmocka_unit_test(test_http_server_readyz_follows_check),
         cmocka_unit_test(test_http_server_metrics_count_routes),
         cmocka_unit_test(test_http_server_keeps_connection_alive),
