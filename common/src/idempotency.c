@@ -10,16 +10,21 @@
  * on a connection of its own, so the server drops that lock the moment the process
  * dies. A claim still in progress whose owner's lock can be taken belongs to a dead
  * process and is taken over at once: a client retrying after a crash gets its work
- * done instead of a 409 until some timeout. A claim left in progress by a live
- * process (a request that ended without finishing or abandoning) is taken over after
- * IDEM_STALE_INTERVAL. After a database restart every process's lock is gone until
- * its next claim takes it again, so a claim of a process that lives on may be taken
- * over then; its requests lost their connections in the restart as well.
+ * done instead of a 409 until some timeout. Within a live process, the claims its
+ * requests are working on are kept in memory from the claim to idem_finish or
+ * idem_abandon (whether or not those reach the database): a claim of this process
+ * that is not among them belongs to a request that has ended, typically one whose
+ * abandon failed because the database had just restarted, and is taken over too.
+ * Anything else left in progress is taken over after IDEM_STALE_INTERVAL. After a
+ * database restart every process's lock is gone until its next claim takes it again,
+ * so a claim of a process that lives on may be taken over then; its requests lost
+ * their connections in the restart as well.
  */
 #include "common/idempotency.h"
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +49,56 @@ static int hash_hex(const void *body, size_t len, char hex[crypto_hash_sha256_BY
 /* A claim of a live process left in progress this long belongs to a request that
  * ended without finishing (requests are bounded by timeouts of seconds). */
 #define IDEM_STALE_INTERVAL "5 minutes"
+
+/* The claims this process's requests are working on, by a 64-bit hash of (scope, key):
+ * a hash may stand twice while two requests race for one key. */
+#define ACTIVE_MAX 1024
+static pthread_mutex_t g_active_mutex = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t g_active[ACTIVE_MAX];
+static int g_active_count;
+
+static uint64_t claim_hash(const char *scope, const char *key)
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+    for (const char *s = scope; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    h = (h ^ 0xffu) * 1099511628211ULL; /* a separator no UTF-8 text holds */
+    for (const char *s = key; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static void active_add(uint64_t h)
+{
+    pthread_mutex_lock(&g_active_mutex);
+    if (g_active_count < ACTIVE_MAX)
+        g_active[g_active_count++] = h;
+    else
+        log_warn("idempotency: over %d claims in progress; not tracking one", ACTIVE_MAX);
+    pthread_mutex_unlock(&g_active_mutex);
+}
+
+static void active_remove(uint64_t h)
+{
+    pthread_mutex_lock(&g_active_mutex);
+    for (int i = 0; i < g_active_count; i++) {
+        if (g_active[i] == h) {
+            g_active[i] = g_active[--g_active_count];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&g_active_mutex);
+}
+
+static bool active_has(uint64_t h)
+{
+    bool found = false;
+    pthread_mutex_lock(&g_active_mutex);
+    for (int i = 0; i < g_active_count && !found; i++)
+        found = g_active[i] == h;
+    pthread_mutex_unlock(&g_active_mutex);
+    return found;
+}
 
 static pthread_mutex_t g_owner_mutex = PTHREAD_MUTEX_INITIALIZER;
 static PGconn *g_owner_conn; /* holds the lock on g_owner while this process lives */
@@ -120,20 +175,13 @@ static int take_over(PGconn *conn, const char *scope, const char *key, const cha
     return 0;
 }
 
-int idem_begin(PGconn *conn, const char *scope, const char *key, const void *body, size_t len,
-               idem_result_t *out)
+/* The claim itself. The caller's entry for it is in the active set throughout, so that
+ * a request of this process racing for the same key sees it as live. */
+static int claim_round(PGconn *conn, const char *const params[4], const char *hash, uint64_t claim,
+                       idem_result_t *out)
 {
-    char hash[crypto_hash_sha256_BYTES * 2 + 1];
+    const char *scope = params[0], *key = params[1], *owner = params[3];
     int rc, err;
-
-    memset(out, 0, sizeof *out);
-    if (!scope || !key)
-        return ERR_INVALID;
-    rc = hash_hex(body, len, hash);
-    if (rc)
-        return rc;
-    const char *owner = owner_ready() ? g_owner : NULL;
-    const char *params[4] = {scope, key, hash, owner};
 
     /* Two rounds at most: a row seen missing in the first round is claimed again
      * once; a loop without bound could spin against a steady stream of abandons. */
@@ -173,20 +221,25 @@ int idem_begin(PGconn *conn, const char *scope, const char *key, const void *bod
             if (has_owner)
                 snprintf(seen, sizeof seen, "%s", PQgetvalue(res, 0, 3));
             PQclear(res);
-            int dead = 0;
+            int gone = 0;
             if (owner != NULL && has_owner && strcmp(seen, owner) != 0) {
-                dead = owner_dead(conn, seen);
-                if (dead < 0)
-                    return dead;
+                gone = owner_dead(conn, seen);
+                if (gone < 0)
+                    return gone;
+            } else if (owner != NULL && has_owner) {
+                /* Ours: live only while another of our requests holds it. */
+                active_remove(claim);
+                gone = !active_has(claim);
+                active_add(claim);
             }
-            if (owner != NULL && (dead || stale)) {
+            if (owner != NULL && (gone || stale)) {
                 bool taken = false;
                 rc = take_over(conn, scope, key, has_owner ? seen : NULL, &taken);
                 if (rc)
                     return rc;
                 if (taken) {
                     log_warn("idempotency: took over a key whose request %s",
-                             dead ? "died with its process" : "was left stale");
+                             gone ? "has ended" : "was left stale");
                     out->state = IDEM_NEW;
                 }
             }
@@ -207,6 +260,27 @@ int idem_begin(PGconn *conn, const char *scope, const char *key, const void *bod
     return 0;
 }
 
+int idem_begin(PGconn *conn, const char *scope, const char *key, const void *body, size_t len,
+               idem_result_t *out)
+{
+    char hash[crypto_hash_sha256_BYTES * 2 + 1];
+
+    memset(out, 0, sizeof *out);
+    if (!scope || !key)
+        return ERR_INVALID;
+    int rc = hash_hex(body, len, hash);
+    if (rc)
+        return rc;
+    const char *owner = owner_ready() ? g_owner : NULL;
+    const char *params[4] = {scope, key, hash, owner};
+    uint64_t claim = claim_hash(scope, key);
+    active_add(claim);
+    rc = claim_round(conn, params, hash, claim, out);
+    if (rc != 0 || out->state != IDEM_NEW)
+        active_remove(claim);
+    return rc;
+}
+
 int idem_finish(PGconn *conn, const char *scope, const char *key, int status, const char *body)
 {
     char status_text[16];
@@ -216,6 +290,8 @@ int idem_finish(PGconn *conn, const char *scope, const char *key, int status, co
 
     if (!scope || !key)
         return ERR_INVALID;
+    /* The request is over whether or not the row below can be written. */
+    active_remove(claim_hash(scope, key));
     snprintf(status_text, sizeof status_text, "%d", status);
     res = db_query(conn,
                    "UPDATE idempotency_keys SET status = $3::integer, response = $4 "
@@ -237,6 +313,7 @@ int idem_abandon(PGconn *conn, const char *scope, const char *key)
 
     if (!scope || !key)
         return ERR_INVALID;
+    active_remove(claim_hash(scope, key));
     return db_exec(conn,
                    "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL",
                    2, params);

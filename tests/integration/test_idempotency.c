@@ -220,6 +220,38 @@ static void test_idem_claim_of_a_dead_process_is_taken_over(void **state)
     free(r.body);
 }
 
+static void test_idem_claim_of_an_ended_request_is_taken_over(void **state)
+{
+    (void)state;
+    char key[ID_UUID_LEN];
+    idem_result_t r;
+    id_uuid(key);
+
+    /* A request of this process claims the key... */
+    PGconn *request = db_connect_new();
+    assert_non_null(request);
+    assert_int_equal(idem_begin(request, "user-1", key, body, strlen(body), &r), 0);
+    assert_int_equal(r.state, IDEM_NEW);
+    assert_int_equal(idem_begin(db_conn(), "user-1", key, body, strlen(body), &r), 0);
+    assert_int_equal(r.state, IDEM_IN_PROGRESS);
+
+    /* ...and fails as the database restarts: its connection is cut, so its abandon
+     * cannot reach the row, which stays in progress under this live process. */
+    char pid[16], sql[64];
+    snprintf(pid, sizeof pid, "%d", PQbackendPID(request));
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%s)", pid);
+    PGconn *su = t_db();
+    free(t_sql_value(su, sql, 0, NULL));
+    PQfinish(su);
+    assert_int_not_equal(idem_abandon(request, "user-1", key), 0);
+    PQfinish(request);
+
+    /* The client's retry is served at once, not after the stale interval. */
+    assert_int_equal(idem_begin(db_conn(), "user-1", key, body, strlen(body), &r), 0);
+    assert_int_equal(r.state, IDEM_NEW);
+    assert_int_equal(idem_finish(db_conn(), "user-1", key, 201, "{}"), 0);
+}
+
 static void test_idem_stale_claim_is_taken_over(void **state)
 {
     (void)state;
@@ -250,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_idem_keys_are_scoped),
         cmocka_unit_test(test_idem_abandoned_key_can_be_claimed_again),
         cmocka_unit_test(test_idem_claim_of_a_dead_process_is_taken_over),
+        cmocka_unit_test(test_idem_claim_of_an_ended_request_is_taken_over),
         cmocka_unit_test(test_idem_stale_claim_is_taken_over),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
