@@ -560,6 +560,7 @@ static void test_chaos_journey(void **state)
                               "('CANCELLED','PENDING_PAYMENT')");
     long cancelled = sql_long("SELECT count(*) FROM orders.orders WHERE order_status = "
                               "'CANCELLED'");
+    long refunded = sql_long("SELECT count(*) FROM payments.payments WHERE status = 'REFUNDED'");
 
     printf("\nchaos figures\n");
     printf("  journeys attempted                  %d\n", cfg.buyers);
@@ -567,7 +568,8 @@ static void test_chaos_journey(void **state)
            ordered, refused, failed);
     printf("  payments attempted                  %d\n", paid);
     printf("  orders confirmed or later           %ld\n", confirmed);
-    printf("  orders cancelled (unpaid, expired)  %ld\n", cancelled);
+    printf("  orders cancelled                    %ld (of them paid too late and refunded: %ld)\n",
+           cancelled, refunded);
     printf("  shipments shipped by the seller     %d\n", shipped);
     printf("  faults injected                     %d\n", atomic_load(&faults_injected));
     printf("  mails sent / files / distinct ids   %ld / %ld / %ld\n", sent, mail_files, mail_ids);
