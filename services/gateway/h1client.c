@@ -546,7 +546,10 @@ enum h1c_result h1c_send(const h1c_request_t *req, const h1c_sink_t *sink, int *
             c->fd = fd;
             snprintf(c->origin, sizeof c->origin, "%s", req->origin);
         }
-        rc = send_all(c->fd, t->out, head_len, req->body, req->body_len, deadline);
+        /* Without send_body no Content-Length went out: a body written anyway would be
+         * read by the upstream as the start of the next request. */
+        rc = send_all(c->fd, t->out, head_len, req->send_body ? req->body : NULL, req->body_len,
+                      deadline);
         reading_t r = {.fd = c->fd, .deadline = deadline, .head_request = req->head, .sink = sink};
         if (rc == H1C_OK)
             rc = read_answer(t, &r);
