@@ -77,6 +77,22 @@ static int page_from(PGresult *res, int limit, cJSON **items, int64_t *next)
     return 0;
 }
 
+/* Runs a page query whose $1 is the seq to start after and $2 the row limit, asking for one
+ * row more than limit so that page_from() can tell whether another page follows. */
+static int page_query(PGconn *conn, const char *sql, int64_t after, int limit, cJSON **items,
+                      int64_t *next)
+{
+    char a[24], lim[16];
+    snprintf(a, sizeof a, "%" PRId64, after);
+    snprintf(lim, sizeof lim, "%d", limit + 1);
+    const char *p[] = {a, lim};
+    PGresult *res;
+    *items = NULL;
+    *next = 0;
+    int rc = db_run(conn, sql, 2, p, &res);
+    return rc != 0 ? rc : page_from(res, limit, items, next);
+}
+
 /* ---- zones ------------------------------------------------------------------------- */
 
 /* The JSON text of a validated place list, "[]" when absent. Caller frees. */
@@ -168,18 +184,10 @@ int store_zone_exists(PGconn *conn, const char *id, bool *exists)
 
 int store_zones_page(PGconn *conn, int64_t after, int limit, cJSON **items, int64_t *next)
 {
-    char a[24], lim[16];
-    snprintf(a, sizeof a, "%" PRId64, after);
-    snprintf(lim, sizeof lim, "%d", limit + 1);
-    const char *p[] = {a, lim};
-    PGresult *res;
-    *items = NULL;
-    *next = 0;
-    int rc = db_run(conn,
-                    "SELECT " ZONE_JSON ", seq FROM zones WHERE seq > $1::bigint "
-                    "ORDER BY seq LIMIT $2::int",
-                    2, p, &res);
-    return rc != 0 ? rc : page_from(res, limit, items, next);
+    return page_query(conn,
+                      "SELECT " ZONE_JSON ", seq FROM zones WHERE seq > $1::bigint "
+                      "ORDER BY seq LIMIT $2::int",
+                      after, limit, items, next);
 }
 
 void store_zone_set_free(zone_set_t *s)
@@ -280,18 +288,10 @@ int store_courier_insert(PGconn *conn, const courier_input_t *c, cJSON **out)
 
 int store_couriers_page(PGconn *conn, int64_t after, int limit, cJSON **items, int64_t *next)
 {
-    char a[24], lim[16];
-    snprintf(a, sizeof a, "%" PRId64, after);
-    snprintf(lim, sizeof lim, "%d", limit + 1);
-    const char *p[] = {a, lim};
-    PGresult *res;
-    *items = NULL;
-    *next = 0;
-    int rc = db_run(conn,
-                    "SELECT " COURIER_JSON ", c.seq FROM couriers c WHERE c.seq > $1::bigint "
-                    "ORDER BY c.seq LIMIT $2::int",
-                    2, p, &res);
-    return rc != 0 ? rc : page_from(res, limit, items, next);
+    return page_query(conn,
+                      "SELECT " COURIER_JSON ", c.seq FROM couriers c WHERE c.seq > $1::bigint "
+                      "ORDER BY c.seq LIMIT $2::int",
+                      after, limit, items, next);
 }
 
 #define COURIER_COLUMNS                                                                            \

@@ -31,6 +31,18 @@ static void reply_failure(http_req_t *req, int rc)
     http_reply_err(req, rc, rc == ERR_UNAVAILABLE ? "the database is unavailable" : NULL);
 }
 
+/* Ends a request's validation: replies 400 with chk's problems (NULL), or frees chk and
+ * gives the worker's database connection (NULL after service_db() replied 503). */
+static PGconn *checked_db(http_req_t *req, json_check_t *chk)
+{
+    if (!json_check_ok(chk)) {
+        http_reply_invalid(req, chk);
+        return NULL;
+    }
+    json_check_free(chk);
+    return service_db(req);
+}
+
 /* ---- lists -------------------------------------------------------------------------- */
 
 static const char *const statuses[] = {"PENDING", "SENDING", "SENT", "FAILED", "SKIPPED", NULL};
@@ -72,12 +84,7 @@ static void reply_list(http_req_t *req, message_filter_t *f, bool admin)
         else
             json_check_fail(&chk, "user_id", "must be a UUID");
     }
-    if (!json_check_ok(&chk)) {
-        http_reply_invalid(req, &chk);
-        return;
-    }
-    json_check_free(&chk);
-    PGconn *conn = service_db(req);
+    PGconn *conn = checked_db(req, &chk);
     if (conn == NULL)
         return;
     cJSON *items = NULL;
@@ -191,12 +198,7 @@ static void handle_prefs_put(http_req_t *req)
     }
     if (json_check_ok(&chk) && a.email == -1 && a.sms == -1)
         json_check_fail(&chk, "email", "give email or sms (or both)");
-    if (!json_check_ok(&chk)) {
-        http_reply_invalid(req, &chk);
-        return;
-    }
-    json_check_free(&chk);
-    PGconn *conn = service_db(req);
+    PGconn *conn = checked_db(req, &chk);
     if (conn == NULL)
         return;
     int rc = db_tx(prefs_tx, &a);

@@ -96,18 +96,13 @@ static int confirm_if_ready(PGconn *conn, incoming_t *in)
     return lifecycle_save(conn, o);
 }
 
-static int on_payment_succeeded(PGconn *conn, const cJSON *event, void *arg)
+static int apply_payment_succeeded(PGconn *conn, incoming_t *in)
 {
-    (void)arg;
-    incoming_t in;
-    int rc = begin(conn, event, "payment.events", &in);
-    if (rc != 0)
-        return end(&in, rc);
-    order_record_t *o = &in.order;
+    order_record_t *o = &in->order;
     int64_t amount = -1;
-    const cJSON *am = cJSON_GetObjectItemCaseSensitive(in.data, "amount");
-    const char *currency = str_member(in.data, "currency");
-    const char *payment_id = str_member(in.data, "paymentId");
+    const cJSON *am = cJSON_GetObjectItemCaseSensitive(in->data, "amount");
+    const char *currency = str_member(in->data, "currency");
+    const char *payment_id = str_member(in->data, "paymentId");
     if (am == NULL || json_int64(am, &amount) != 0 || currency == NULL ||
         amount != o->totals.final_price || strcmp(currency, o->totals.currency) != 0) {
         /* A payment for another amount is not this order's payment: whoever is owed
@@ -115,7 +110,7 @@ static int on_payment_succeeded(PGconn *conn, const cJSON *event, void *arg)
         log_error("order: PaymentSucceeded for %s of %lld %s, but the order is %lld %s; ignored",
                   o->id, (long long)amount, currency ? currency : "?",
                   (long long)o->totals.final_price, o->totals.currency);
-        return end(&in, 0);
+        return 0;
     }
     if (payment_id != NULL)
         snprintf(o->payment_id, sizeof o->payment_id, "%s", payment_id);
@@ -124,119 +119,94 @@ static int on_payment_succeeded(PGconn *conn, const cJSON *event, void *arg)
         if (o->payment_status != PAYMENT_REFUNDED)
             o->payment_status = PAYMENT_REFUND_PENDING;
         log_warn("order: %s was paid after it was cancelled; refund pending", o->id);
-        return end(&in, lifecycle_save(conn, o));
+        return lifecycle_save(conn, o);
     }
     if (o->payment_status == PAYMENT_PAID)
-        return end(&in, 0);
+        return 0;
     o->payment_status = PAYMENT_PAID;
-    return end(&in, confirm_if_ready(conn, &in));
+    return confirm_if_ready(conn, in);
 }
 
-static int on_payment_failed(PGconn *conn, const cJSON *event, void *arg)
+static int apply_payment_failed(PGconn *conn, incoming_t *in)
 {
-    (void)arg;
-    incoming_t in;
-    int rc = begin(conn, event, "payment.events", &in);
-    if (rc != 0)
-        return end(&in, rc);
-    order_record_t *o = &in.order;
+    order_record_t *o = &in->order;
     /* A failed attempt after a successful one (or after the order moved on) changes
      * nothing: only an unpaid order is given up. */
     if (o->status != ORDER_PENDING_PAYMENT || o->payment_status == PAYMENT_PAID)
-        return end(&in, 0);
+        return 0;
     o->payment_status = PAYMENT_FAILED;
-    return end(&in, lifecycle_move(conn, o, ORDER_CANCELLED, in.actor, "payment_failed", &in.ctx));
+    return lifecycle_move(conn, o, ORDER_CANCELLED, in->actor, "payment_failed", &in->ctx);
 }
 
-static int on_payment_refunded(PGconn *conn, const cJSON *event, void *arg)
+static int apply_payment_refunded(PGconn *conn, incoming_t *in)
 {
-    (void)arg;
-    incoming_t in;
-    int rc = begin(conn, event, "payment.events", &in);
-    if (rc != 0)
-        return end(&in, rc);
-    in.order.payment_status = PAYMENT_REFUNDED;
-    return end(&in, lifecycle_save(conn, &in.order));
+    in->order.payment_status = PAYMENT_REFUNDED;
+    return lifecycle_save(conn, &in->order);
 }
 
-static int on_stock_committed(PGconn *conn, const cJSON *event, void *arg)
+static int apply_stock_committed(PGconn *conn, incoming_t *in)
 {
-    (void)arg;
-    incoming_t in;
-    int rc = begin(conn, event, "inventory.events", &in);
-    if (rc != 0)
-        return end(&in, rc);
     /* One event per line: the first one says the whole reservation committed (inventory
      * commits all lines in one transaction). */
-    if (in.order.stock_committed)
-        return end(&in, 0);
-    in.order.stock_committed = true;
-    return end(&in, confirm_if_ready(conn, &in));
+    if (in->order.stock_committed)
+        return 0;
+    in->order.stock_committed = true;
+    return confirm_if_ready(conn, in);
 }
 
-static int on_stock_released(PGconn *conn, const cJSON *event, void *arg)
+static int apply_stock_released(PGconn *conn, incoming_t *in)
 {
-    (void)arg;
-    incoming_t in;
-    int rc = begin(conn, event, "inventory.events", &in);
-    if (rc != 0)
-        return end(&in, rc);
-    order_record_t *o = &in.order;
-    const char *reason = str_member(in.data, "reason");
+    order_record_t *o = &in->order;
+    const char *reason = str_member(in->data, "reason");
     /* Released because we cancelled it: already CANCELLED. Committed stock cannot be
      * released; anything else left the order without stock. */
     if (o->stock_committed || o->status != ORDER_PENDING_PAYMENT)
-        return end(&in, 0);
+        return 0;
     const char *why = reason != NULL && strcmp(reason, "payment_failed") == 0 ? "payment_failed"
                       : reason != NULL && strcmp(reason, "expired") == 0 ? "reservation_expired"
                                                                          : "stock_released";
     if (strcmp(why, "payment_failed") == 0 && o->payment_status != PAYMENT_PAID)
         o->payment_status = PAYMENT_FAILED;
-    return end(&in, lifecycle_move(conn, o, ORDER_CANCELLED, in.actor, why, &in.ctx));
+    return lifecycle_move(conn, o, ORDER_CANCELLED, in->actor, why, &in->ctx);
 }
 
 /* ShipmentCreated carries "status", ShipmentStatusChanged "to". */
-static int on_shipment(PGconn *conn, const cJSON *event, void *arg)
+static int apply_shipment(PGconn *conn, incoming_t *in)
 {
-    (void)arg;
-    incoming_t in;
     char(*statuses)[24] = NULL;
     int count = 0;
-    int rc = begin(conn, event, "fulfillment.events", &in);
-    if (rc != 0)
-        return end(&in, rc);
-    order_record_t *o = &in.order;
-    const char *shipment_id = str_member(in.data, "shipmentId");
-    const char *seller_id = str_member(in.data, "sellerId");
+    order_record_t *o = &in->order;
+    const char *shipment_id = str_member(in->data, "shipmentId");
+    const char *seller_id = str_member(in->data, "sellerId");
     const char *status =
-        str_member(in.data, strcmp(in.type, "ShipmentCreated") == 0 ? "status" : "to");
+        str_member(in->data, strcmp(in->type, "ShipmentCreated") == 0 ? "status" : "to");
     if (shipment_id == NULL || !id_is_uuid(shipment_id) || status == NULL || strlen(status) >= 24 ||
         (seller_id != NULL && !id_is_uuid(seller_id))) {
-        log_warn("order: %s without a valid shipmentId and status", in.type);
-        return end(&in, ERR_INVALID);
+        log_warn("order: %s without a valid shipmentId and status", in->type);
+        return ERR_INVALID;
     }
     /* Forward only: a late event of an older status does not move a shipment back. */
     char current[24];
-    rc = store_shipment_status(conn, shipment_id, current);
+    int rc = store_shipment_status(conn, shipment_id, current);
     if (rc == 0) {
         order_status_t was = order_status_of_shipment(current);
         order_status_t now = order_status_of_shipment(status);
         if (now != ORDER_STATUS_INVALID && was != ORDER_STATUS_INVALID && now <= was)
-            return end(&in, 0);
+            return 0;
     } else if (rc != ERR_NOT_FOUND) {
-        return end(&in, rc);
+        return rc;
     }
     rc = store_shipment_put(conn, shipment_id, o->id, seller_id, status);
     if (rc == 0)
         rc = store_shipment_statuses(conn, o->id, &statuses, &count);
     if (rc != 0) {
         free(statuses);
-        return end(&in, rc);
+        return rc;
     }
     const char **names = calloc((size_t)count + 1, sizeof *names);
     if (names == NULL) {
         free(statuses);
-        return end(&in, ERR_INTERNAL);
+        return ERR_INTERNAL;
     }
     for (int i = 0; i < count; i++)
         names[i] = statuses[i];
@@ -247,8 +217,56 @@ static int on_shipment(PGconn *conn, const cJSON *event, void *arg)
     order_status_t next;
     while (rc == 0 && target != ORDER_STATUS_INVALID &&
            (next = order_next_toward(o->status, target)) != ORDER_STATUS_INVALID)
-        rc = lifecycle_move(conn, o, next, in.actor, NULL, &in.ctx);
+        rc = lifecycle_move(conn, o, next, in->actor, NULL, &in->ctx);
+    return rc;
+}
+
+/* The steps every handler shares: read the event and lock its order, apply, and end
+ * (an unknown order is done, and the order is freed). */
+static int handle(PGconn *conn, const cJSON *event, const char *topic,
+                  int (*apply)(PGconn *conn, incoming_t *in))
+{
+    incoming_t in;
+    int rc = begin(conn, event, topic, &in);
+    if (rc == 0)
+        rc = apply(conn, &in);
     return end(&in, rc);
+}
+
+static int on_payment_succeeded(PGconn *conn, const cJSON *event, void *arg)
+{
+    (void)arg;
+    return handle(conn, event, "payment.events", apply_payment_succeeded);
+}
+
+static int on_payment_failed(PGconn *conn, const cJSON *event, void *arg)
+{
+    (void)arg;
+    return handle(conn, event, "payment.events", apply_payment_failed);
+}
+
+static int on_payment_refunded(PGconn *conn, const cJSON *event, void *arg)
+{
+    (void)arg;
+    return handle(conn, event, "payment.events", apply_payment_refunded);
+}
+
+static int on_stock_committed(PGconn *conn, const cJSON *event, void *arg)
+{
+    (void)arg;
+    return handle(conn, event, "inventory.events", apply_stock_committed);
+}
+
+static int on_stock_released(PGconn *conn, const cJSON *event, void *arg)
+{
+    (void)arg;
+    return handle(conn, event, "inventory.events", apply_stock_released);
+}
+
+static int on_shipment(PGconn *conn, const cJSON *event, void *arg)
+{
+    (void)arg;
+    return handle(conn, event, "fulfillment.events", apply_shipment);
 }
 
 static const event_route_t routes[] = {

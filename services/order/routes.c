@@ -198,13 +198,21 @@ static void reply_order(http_req_t *req, const char *id, const char *owner_id)
     order_record_free(&o);
 }
 
+/* The order id of a customer's or an admin's request on /orders/:id..., read into buf, with
+ * the caller in *me; NULL once the request was answered (not allowed, or a bad id). */
+static const char *customer_order_id(http_req_t *req, auth_principal_t *me, char buf[37])
+{
+    if (auth_require(req, "customer,admin", me) != 0)
+        return NULL;
+    return http_path_uuid(req, "id", "no such order", buf);
+}
+
 static void handle_get_order(http_req_t *req)
 {
     auth_principal_t me;
     char buf[37];
-    const char *id;
-    if (auth_require(req, "customer,admin", &me) != 0 ||
-        (id = http_path_uuid(req, "id", "no such order", buf)) == NULL)
+    const char *id = customer_order_id(req, &me, buf);
+    if (id == NULL)
         return;
     reply_order(req, id, strcmp(me.role, "admin") == 0 ? NULL : me.user_id);
 }
@@ -257,9 +265,8 @@ static void handle_cancel(http_req_t *req)
 {
     auth_principal_t me;
     char buf[37];
-    const char *id;
-    if (auth_require(req, "customer,admin", &me) != 0 ||
-        (id = http_path_uuid(req, "id", "no such order", buf)) == NULL)
+    const char *id = customer_order_id(req, &me, buf);
+    if (id == NULL)
         return;
     event_ctx_t ctx = service_event_ctx(req);
     cancel_args_t a = {.id = id, .me = &me, .ctx = &ctx, .refused = ORDER_STATUS_INVALID};
@@ -367,6 +374,25 @@ static void handle_user_orders(http_req_t *req)
     reply_list(req, &f);
 }
 
+static bool status_valid(const char *s)
+{
+    return order_status_parse(s) != ORDER_STATUS_INVALID;
+}
+
+/* An optional filter of the admin list: when the query has parameter name (read into
+ * buf), *out points at it if valid() accepts it, else chk records problem for name. */
+static void query_filter(http_req_t *req, json_check_t *chk, const char *name, char *buf,
+                         size_t size, bool (*valid)(const char *), const char *problem,
+                         const char **out)
+{
+    if (!http_query(req, name, buf, size))
+        return;
+    if (valid(buf))
+        *out = buf;
+    else
+        json_check_fail(chk, name, problem);
+}
+
 static void handle_admin_orders(http_req_t *req)
 {
     auth_principal_t me;
@@ -376,30 +402,14 @@ static void handle_admin_orders(http_req_t *req)
     if (auth_require(req, "admin", &me) != 0 || !parse_page(req, &f, cursor))
         return;
     json_check_init(&chk);
-    if (http_query(req, "status", status, sizeof status)) {
-        if (order_status_parse(status) == ORDER_STATUS_INVALID)
-            json_check_fail(&chk, "status", "must be an order status");
-        else
-            f.status = status;
-    }
-    if (http_query(req, "from", from, sizeof from)) {
-        if (!order_time_filter_valid(from))
-            json_check_fail(&chk, "from", "must be a date (YYYY-MM-DD) or an RFC 3339 time");
-        else
-            f.from = from;
-    }
-    if (http_query(req, "to", to, sizeof to)) {
-        if (!order_time_filter_valid(to))
-            json_check_fail(&chk, "to", "must be a date (YYYY-MM-DD) or an RFC 3339 time");
-        else
-            f.to = to;
-    }
-    if (http_query(req, "customer_id", customer, sizeof customer)) {
-        if (!id_is_uuid(customer))
-            json_check_fail(&chk, "customer_id", "must be a UUID");
-        else
-            f.customer_id = customer;
-    }
+    query_filter(req, &chk, "status", status, sizeof status, status_valid,
+                 "must be an order status", &f.status);
+    query_filter(req, &chk, "from", from, sizeof from, order_time_filter_valid,
+                 "must be a date (YYYY-MM-DD) or an RFC 3339 time", &f.from);
+    query_filter(req, &chk, "to", to, sizeof to, order_time_filter_valid,
+                 "must be a date (YYYY-MM-DD) or an RFC 3339 time", &f.to);
+    query_filter(req, &chk, "customer_id", customer, sizeof customer, id_is_uuid, "must be a UUID",
+                 &f.customer_id);
     if (!json_check_ok(&chk)) {
         http_reply_invalid(req, &chk);
         return;

@@ -91,6 +91,17 @@ static void log_refusal(const char *what, const hc_response_t *resp)
                  resp->body != NULL ? resp->body : "");
 }
 
+/* Logs a refused call and classifies it. A 4xx is Khalti refusing this request
+ * (ERR_CONFLICT); our key refused, a 5xx or an answer we cannot read is Khalti (or our
+ * configuration) being unusable right now (ERR_UNAVAILABLE). */
+static int refusal_code(const char *what, const hc_response_t *resp)
+{
+    log_refusal(what, resp);
+    return resp->status >= 400 && resp->status < 500 && resp->status != 401 && resp->status != 403
+               ? ERR_CONFLICT
+               : ERR_UNAVAILABLE;
+}
+
 static int khalti_initiate(const pay_initiate_req_t *req, pay_initiate_res_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -135,12 +146,7 @@ static int khalti_initiate(const pay_initiate_req_t *req, pay_initiate_res_t *ou
         }
         goto out;
     }
-    log_refusal("initiate", &resp);
-    /* A 4xx is Khalti refusing this request; our key refused, a 5xx or an answer we
-     * cannot read is Khalti (or our configuration) being unusable right now. */
-    rc = resp.status >= 400 && resp.status < 500 && resp.status != 401 && resp.status != 403
-             ? ERR_CONFLICT
-             : ERR_UNAVAILABLE;
+    rc = refusal_code("initiate", &resp);
 out:
     hc_response_free(&resp);
     return rc;
@@ -314,10 +320,7 @@ static int khalti_refund(const pay_refund_req_t *req, pay_refund_res_t *out)
                  (long long)req->amount, txn);
         goto out;
     }
-    log_refusal("refund", &resp);
-    rc = resp.status >= 400 && resp.status < 500 && resp.status != 401 && resp.status != 403
-             ? ERR_CONFLICT
-             : ERR_UNAVAILABLE;
+    rc = refusal_code("refund", &resp);
 out:
     hc_response_free(&resp);
     return rc;

@@ -66,6 +66,16 @@ static void reply_failure(http_req_t *req, int rc)
     http_reply_err(req, rc, NULL);
 }
 
+/* reply_failure() for a request about one payment, whose ERR_NOT_FOUND (unknown, or not the
+ * caller's) is "no such payment". */
+static void reply_payment_failure(http_req_t *req, int rc)
+{
+    if (rc == ERR_NOT_FOUND)
+        http_reply_err(req, ERR_NOT_FOUND, "no such payment");
+    else
+        reply_failure(req, rc);
+}
+
 static cJSON *refund_json(const refund_row_t *r)
 {
     cJSON *o = cJSON_CreateObject();
@@ -550,10 +560,7 @@ static bool fake_payment(http_req_t *req, payment_row_t *p)
     if (rc == 0 && strcmp(p->provider, "fake") != 0)
         rc = ERR_NOT_FOUND;
     if (rc != 0) {
-        if (rc == ERR_NOT_FOUND)
-            http_reply_err(req, ERR_NOT_FOUND, "no such payment");
-        else
-            reply_failure(req, rc);
+        reply_payment_failure(req, rc);
         return false;
     }
     return true;
@@ -660,10 +667,7 @@ static void handle_get(http_req_t *req)
     if (rc == 0 && strcmp(me.role, "admin") != 0 && strcmp(p.customer_id, me.user_id) != 0)
         rc = ERR_NOT_FOUND;
     if (rc != 0) {
-        if (rc == ERR_NOT_FOUND)
-            http_reply_err(req, ERR_NOT_FOUND, "no such payment");
-        else
-            reply_failure(req, rc);
+        reply_payment_failure(req, rc);
         return;
     }
     char *redirect = NULL, *form = NULL;
@@ -739,17 +743,13 @@ static void handle_refund(http_req_t *req)
     snprintf(actor, sizeof actor, "admin:%s", me.user_id);
     refund_row_t r;
     int rc = refund_request(id, amount, reason != NULL ? reason : "requested_by_admin", actor, &r);
-    if (rc == ERR_NOT_FOUND) {
-        http_reply_err(req, ERR_NOT_FOUND, "no such payment");
-        return;
-    }
     if (rc == ERR_CONFLICT) {
         http_reply_error(req, 409, "NOT_REFUNDABLE",
                          "the payment is not captured, or the amount exceeds what is left", NULL);
         return;
     }
     if (rc != 0) {
-        reply_failure(req, rc);
+        reply_payment_failure(req, rc);
         return;
     }
     event_ctx_t ctx = service_event_ctx(req);

@@ -19,8 +19,10 @@ static void copy(char *dst, size_t len, const char *src)
     snprintf(dst, len, "%s", src != NULL ? src : "");
 }
 
-static void payment_from(const PGresult *res, int row, payment_row_t *p)
+/* Reads row `row` of a PAYMENT_COLUMNS result into the payment_row_t at dst. */
+static void payment_from(const PGresult *res, int row, void *dst)
 {
+    payment_row_t *p = dst;
     memset(p, 0, sizeof *p);
     copy(p->id, sizeof p->id, PQgetvalue(res, row, 0));
     copy(p->order_id, sizeof p->order_id, PQgetvalue(res, row, 1));
@@ -55,9 +57,10 @@ static int one_payment(PGconn *conn, const char *sql, int n, const char *const *
     return rc;
 }
 
-/* Every row of a payment query into a malloc'd array. */
-static int many_payments(PGconn *conn, const char *sql, int n, const char *const *params,
-                         payment_row_t **out, int *count)
+/* Runs sql and reads every row with read() into a calloc'd array of elements of size
+ * bytes: *out is NULL when there are none, else the caller frees it. */
+static int all_rows(PGconn *conn, const char *sql, int n, const char *const *params, size_t size,
+                    void (*read)(const PGresult *res, int row, void *dst), void **out, int *count)
 {
     PGresult *res;
     *out = NULL;
@@ -67,17 +70,27 @@ static int many_payments(PGconn *conn, const char *sql, int n, const char *const
         return rc;
     int rows = PQntuples(res);
     if (rows > 0) {
-        *out = calloc((size_t)rows, sizeof **out);
+        *out = calloc((size_t)rows, size);
         if (*out == NULL) {
             PQclear(res);
             return ERR_INTERNAL;
         }
         for (int i = 0; i < rows; i++)
-            payment_from(res, i, &(*out)[i]);
+            read(res, i, (char *)*out + (size_t)i * size);
     }
     *count = rows;
     PQclear(res);
     return 0;
+}
+
+/* Every row of a payment query into a malloc'd array. */
+static int many_payments(PGconn *conn, const char *sql, int n, const char *const *params,
+                         payment_row_t **out, int *count)
+{
+    void *rows;
+    int rc = all_rows(conn, sql, n, params, sizeof **out, payment_from, &rows, count);
+    *out = rows;
+    return rc;
 }
 
 int store_payment_insert(PGconn *conn, const payment_row_t *p)
@@ -343,8 +356,10 @@ int store_refunds_claim(PGconn *conn, int max, int lease_s, char (*ids)[37], int
     "id, payment_id, amount, reason, status, coalesce(provider_refund_id, ''), actor, "            \
     "attempts, " DB_TS("created_at")
 
-static void refund_from(const PGresult *res, int row, refund_row_t *r)
+/* Reads row `row` of a REFUND_COLUMNS result into the refund_row_t at dst. */
+static void refund_from(const PGresult *res, int row, void *dst)
 {
+    refund_row_t *r = dst;
     memset(r, 0, sizeof *r);
     copy(r->id, sizeof r->id, PQgetvalue(res, row, 0));
     copy(r->payment_id, sizeof r->payment_id, PQgetvalue(res, row, 1));
@@ -402,26 +417,11 @@ int store_refund_retry_later(PGconn *conn, const char *id, const char *error, in
 int store_refunds_of_payment(PGconn *conn, const char *payment_id, refund_row_t **out, int *count)
 {
     const char *params[] = {payment_id};
-    PGresult *res;
-    *out = NULL;
-    *count = 0;
-    int rc = db_run(conn,
-                    "SELECT " REFUND_COLUMNS " FROM refunds WHERE payment_id = $1 "
-                    "ORDER BY created_at, id",
-                    1, params, &res);
-    if (rc != 0)
-        return rc;
-    int rows = PQntuples(res);
-    if (rows > 0) {
-        *out = calloc((size_t)rows, sizeof **out);
-        if (*out == NULL) {
-            PQclear(res);
-            return ERR_INTERNAL;
-        }
-        for (int i = 0; i < rows; i++)
-            refund_from(res, i, &(*out)[i]);
-    }
-    *count = rows;
-    PQclear(res);
-    return 0;
+    void *rows;
+    int rc = all_rows(conn,
+                      "SELECT " REFUND_COLUMNS " FROM refunds WHERE payment_id = $1 "
+                      "ORDER BY created_at, id",
+                      1, params, sizeof **out, refund_from, &rows, count);
+    *out = rows;
+    return rc;
 }

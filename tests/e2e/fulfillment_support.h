@@ -144,6 +144,24 @@ static inline const cJSON *f_shipment_of(const t_resp_t *tracking, const char *s
     return NULL;
 }
 
+/* Copies the id of seller_id's shipment in the tracking reply into id[37]. */
+static inline void f_shipment_id(const t_resp_t *tracking, const char *seller_id, char id[37])
+{
+    snprintf(id, 37, "%s", c_str(f_shipment_of(tracking, seller_id), "shipment_id"));
+}
+
+/* Waits until the order of customer has a shipment from each of two sellers and copies
+ * their ids into ship_a[37] and ship_b[37]. */
+static inline void f_two_shipments(const j_user_t *customer, const char *order_id,
+                                   const j_user_t *seller_a, const j_user_t *seller_b,
+                                   char ship_a[37], char ship_b[37])
+{
+    t_resp_t t = f_wait_tracking(customer->token, order_id, 2);
+    f_shipment_id(&t, seller_a->id, ship_a);
+    f_shipment_id(&t, seller_b->id, ship_b);
+    t_resp_free(&t);
+}
+
 /* PATCH <prefix>/shipments/:id/status {status} as token ("/seller" or "/admin"), expecting
  * want. The caller frees the reply. */
 static inline t_resp_t f_move(const char *token, const char *prefix, const char *shipment_id,

@@ -190,15 +190,12 @@ static void test_fulfillment_flow_two_sellers_auto_assigned_by_zone(void **state
     f_pay(&customer, order_id);
 
     /* Two sellers: two shipments, each given to the zone's courier automatically. */
-    t_resp_t t = f_wait_tracking(customer.token, order_id, 2);
     char ship_a[37], ship_b[37];
-    snprintf(ship_a, sizeof ship_a, "%s", c_str(f_shipment_of(&t, seller_a.id), "shipment_id"));
-    snprintf(ship_b, sizeof ship_b, "%s", c_str(f_shipment_of(&t, seller_b.id), "shipment_id"));
-    t_resp_free(&t);
+    f_two_shipments(&customer, order_id, &seller_a, &seller_b, ship_a, ship_b);
     j_wait_events("fulfillment.events", "CourierAssigned", ship_a, 1, 10000);
     j_wait_events("fulfillment.events", "CourierAssigned", ship_b, 1, 10000);
     snprintf(path, sizeof path, "/orders/%s/tracking", order_id);
-    t = j_call("GET", path, customer.token, NULL, 200);
+    t_resp_t t = j_call("GET", path, customer.token, NULL, 200);
     const cJSON *sa = f_shipment_of(&t, seller_a.id);
     assert_string_equal(c_str(cJSON_GetObjectItemCaseSensitive(sa, "courier"), "id"), courier_id);
     assert_non_null(c_str(sa, "tracking_number"));
@@ -285,8 +282,7 @@ static void test_fulfillment_flow_cancelled_order_cancels_shipments(void **state
     f_pay(&customer, order_id);
     t_resp_t t = f_wait_tracking(customer.token, order_id, 1);
     char shipment_id[37];
-    snprintf(shipment_id, sizeof shipment_id, "%s",
-             c_str(f_shipment_of(&t, seller.id), "shipment_id"));
+    f_shipment_id(&t, seller.id, shipment_id);
     t_resp_free(&t);
     t_resp_t r = f_move(seller.token, "/seller", shipment_id, "PACKING", 200);
     t_resp_free(&r);
@@ -370,11 +366,8 @@ static void test_fulfillment_flow_courier_capacity_raced(void **state)
     j_cart_add(&customer, &pb, 1);
     f_checkout(&customer, address, order_id);
     f_pay(&customer, order_id);
-    t_resp_t t = f_wait_tracking(customer.token, order_id, 2);
     char ship_a[37], ship_b[37];
-    snprintf(ship_a, sizeof ship_a, "%s", c_str(f_shipment_of(&t, seller_a.id), "shipment_id"));
-    snprintf(ship_b, sizeof ship_b, "%s", c_str(f_shipment_of(&t, seller_b.id), "shipment_id"));
-    t_resp_free(&t);
+    f_two_shipments(&customer, order_id, &seller_a, &seller_b, ship_a, ship_b);
 
     (void)j_admin(); /* logged in before the threads start */
     c_unique_word(name, sizeof name, "Single");

@@ -15,39 +15,15 @@
 #define STOCK   5
 #define WAIT_MS 20000
 
-static j_user_t seller;
-
-static int setup(void **state)
-{
-    (void)state;
-    stack_load();
-    seller = j_user("seller");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    j_user_free(&seller);
-    return 0;
-}
-
 typedef struct esewa_case {
-    j_user_t customer;
-    j_product_t product;
-    char order_id[37];
-    char payment_id[37];
+    pay_case_t pay;
     cJSON *form; /* the initiate answer's "form": {action, method, fields} */
 } esewa_case_t;
 
 /* A customer who checked out quantity of a new product with eSewa and got the form. */
 static void start_case(esewa_case_t *c, long quantity)
 {
-    memset(c, 0, sizeof *c);
-    c->customer = j_user("customer");
-    c->product = j_product(&seller, "eSewa journey kettle", PRICE, STOCK);
-    j_order(&c->customer, &c->product, quantity, "esewa", c->order_id);
-    t_resp_t r = j_pay_initiate(&c->customer, c->order_id, "esewa", c->payment_id);
+    t_resp_t r = pay_case_start(&c->pay, "esewa", "eSewa journey kettle", PRICE, STOCK, quantity);
     /* A form to post, not a page to visit. */
     assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r.json, "redirect_url")));
     c->form = cJSON_DetachItemFromObjectCaseSensitive(r.json, "form");
@@ -58,7 +34,7 @@ static void start_case(esewa_case_t *c, long quantity)
 static void end_case(esewa_case_t *c)
 {
     cJSON_Delete(c->form);
-    j_user_free(&c->customer);
+    pay_case_end(&c->pay);
 }
 
 static const char *field(const esewa_case_t *c, const char *name)
@@ -107,11 +83,7 @@ static void pay_at_esewa(const esewa_case_t *c, const char *outcome, char back[4
     char body[160];
     snprintf(body, sizeof body, "{\"transaction_uuid\":\"%s\",\"outcome\":\"%s\"}",
              field(c, "transaction_uuid"), outcome);
-    r = pay_stub_post("ESEWA_STUB_URL", "/_test/complete", body);
-    if (r.status != 200)
-        fail_msg("stub /_test/complete: %ld %s", r.status, r.body);
-    snprintf(back, 4096, "%s", c_str(r.json, "redirect_url"));
-    t_resp_free(&r);
+    pay_stub_complete("ESEWA_STUB_URL", body, back, 4096);
 }
 
 /* Sets what the stub's status API says about the case's transaction. */
@@ -162,8 +134,8 @@ static void test_esewa_initiate_answers_a_signed_form(void **state)
     /* The order's total in rupees as decimal text ("2501" for 2 x Rs 1,250.50 and no
      * shipping); every part present. */
     char path[128], total[32];
-    snprintf(path, sizeof path, "/orders/%s", c.order_id);
-    t_resp_t o = j_call("GET", path, c.customer.token, NULL, 200);
+    snprintf(path, sizeof path, "/orders/%s", c.pay.order_id);
+    t_resp_t o = j_call("GET", path, c.pay.customer.token, NULL, 200);
     const cJSON *fp = cJSON_GetObjectItemCaseSensitive(o.json, "final_price");
     assert_true(cJSON_IsNumber(fp));
     long paisa = (long)fp->valuedouble;
@@ -177,13 +149,13 @@ static void test_esewa_initiate_answers_a_signed_form(void **state)
     assert_string_equal(field(&c, "tax_amount"), "0");
     assert_string_equal(field(&c, "product_service_charge"), "0");
     assert_string_equal(field(&c, "product_delivery_charge"), "0");
-    assert_string_equal(field(&c, "transaction_uuid"), c.payment_id);
+    assert_string_equal(field(&c, "transaction_uuid"), c.pay.payment_id);
     assert_string_equal(field(&c, "product_code"), "EPAYTEST");
     assert_string_equal(field(&c, "signed_field_names"),
                         "total_amount,transaction_uuid,product_code");
     snprintf(want, sizeof want, "%s/payment/return/esewa", stack_get("GATEWAY_URL"));
     assert_string_equal(field(&c, "success_url"), want);
-    assert_non_null(strstr(field(&c, "failure_url"), c.payment_id));
+    assert_non_null(strstr(field(&c, "failure_url"), c.pay.payment_id));
     assert_int_equal(strlen(field(&c, "signature")), 44);
     /* The stub checks the signature as eSewa would: one changed byte and it refuses. */
     t_resp_t r = post_form(&c, "total_amount", "1");
@@ -193,7 +165,7 @@ static void test_esewa_initiate_answers_a_signed_form(void **state)
     r = post_form(&c, NULL, NULL);
     assert_int_equal(r.status, 200);
     t_resp_free(&r);
-    pay_assert_status(&c.customer, c.payment_id, "INITIATED");
+    pay_assert_status(&c.pay.customer, c.pay.payment_id, "INITIATED");
     end_case(&c);
 }
 
@@ -204,24 +176,9 @@ static void test_esewa_paid_order_confirmed(void **state)
     start_case(&c, 2);
     char back[4096];
     pay_at_esewa(&c, "COMPLETE", back);
-    t_resp_t r = pay_follow(back);
-    if (r.status != 200)
-        fail_msg("return: %ld %s", r.status, r.body);
-    assert_string_equal(c_str(r.json, "status"), "SUCCEEDED");
-    t_resp_free(&r);
-
-    j_wait_order(c.customer.token, c.order_id, "payment_status", "PAID", WAIT_MS);
-    j_wait_order(c.customer.token, c.order_id, "order_status", "CONFIRMED", WAIT_MS);
-    long on_hand, reserved, available;
-    j_stock(c.product.sku, &on_hand, &reserved, &available);
-    assert_int_equal(on_hand, STOCK - 2);
-    assert_int_equal(reserved, 0);
-    j_wait_events("payment.events", "PaymentSucceeded", c.payment_id, 1, WAIT_MS);
+    pay_return_ok(back, "SUCCEEDED");
     /* eSewa's ref_id is kept (a manual refund needs it). */
-    char *txn = c_sql("SELECT provider_txn FROM payments.payments WHERE id = $1", c.payment_id);
-    assert_non_null(txn);
-    assert_true(strlen(txn) > 0);
-    free(txn);
+    pay_assert_confirmed(&c.pay, STOCK, 2, WAIT_MS);
     end_case(&c);
 }
 
@@ -232,16 +189,7 @@ static void test_esewa_same_return_five_times_one_success(void **state)
     start_case(&c, 1);
     char back[4096];
     pay_at_esewa(&c, "COMPLETE", back);
-    for (int i = 0; i < 5; i++) {
-        t_resp_t r = pay_follow(back);
-        if (r.status != 200)
-            fail_msg("return #%d: %ld %s", i + 1, r.status, r.body);
-        assert_string_equal(c_str(r.json, "result"), i == 0 ? "applied" : "duplicate");
-        t_resp_free(&r);
-    }
-    assert_int_equal(pay_outbox_count(c.payment_id, "PaymentSucceeded"), 1);
-    j_wait_events("payment.events", "PaymentSucceeded", c.payment_id, 1, WAIT_MS);
-    j_wait_order(c.customer.token, c.order_id, "order_status", "CONFIRMED", WAIT_MS);
+    pay_assert_five_returns_one_success(&c.pay, back, NULL, WAIT_MS);
     end_case(&c);
 }
 
@@ -252,18 +200,9 @@ static void test_esewa_cancelled_by_buyer_cancels_order(void **state)
     start_case(&c, 3);
     char back[4096];
     pay_at_esewa(&c, "CANCELED", back);
-    t_resp_t r = pay_follow(back); /* failure_url: nothing signed, the status API decides */
-    if (r.status != 200)
-        fail_msg("failure return: %ld %s", r.status, r.body);
-    assert_string_equal(c_str(r.json, "status"), "FAILED");
-    t_resp_free(&r);
-    j_wait_order(c.customer.token, c.order_id, "order_status", "CANCELLED", WAIT_MS);
-    j_wait_order(c.customer.token, c.order_id, "payment_status", "FAILED", WAIT_MS);
-    j_wait_events("payment.events", "PaymentFailed", c.payment_id, 1, WAIT_MS);
-    pay_wait_unreserved(c.product.sku, WAIT_MS);
-    long on_hand, reserved, available;
-    j_stock(c.product.sku, &on_hand, &reserved, &available);
-    assert_int_equal(on_hand, STOCK);
+    /* failure_url: nothing signed, the status API decides */
+    pay_return_ok(back, "FAILED");
+    pay_assert_cancelled(&c.pay, STOCK, WAIT_MS);
     end_case(&c);
 }
 
@@ -283,29 +222,20 @@ static void test_esewa_tampered_data_changes_nothing(void **state)
     t_resp_free(&r);
     /* Any other signed field changed: the same. */
     tamper(back, "\"transaction_code\":\"", "\"transaction_code\":\"X", forged);
-    r = pay_follow(forged);
-    assert_int_equal(r.status, 400);
-    t_resp_free(&r);
+    pay_return_refused(forged, 400);
     /* Not base64 at all. */
     char garbage[600];
     snprintf(garbage, sizeof garbage, "%s/payment/return/esewa?data=%%%%%%",
              stack_get("GATEWAY_URL"));
-    r = pay_follow(garbage);
-    assert_int_equal(r.status, 400);
-    t_resp_free(&r);
+    pay_return_refused(garbage, 400);
 
-    pay_assert_status(&c.customer, c.payment_id, "INITIATED");
-    pay_assert_order(&c.customer, c.order_id, "PENDING_PAYMENT", "PENDING");
-    assert_int_equal(pay_outbox_count(c.payment_id, "PaymentSucceeded"), 0);
-    long on_hand, reserved, available;
-    j_stock(c.product.sku, &on_hand, &reserved, &available);
-    assert_int_equal(reserved, 1);
+    pay_assert_status(&c.pay.customer, c.pay.payment_id, "INITIATED");
+    pay_assert_order(&c.pay.customer, c.pay.order_id, "PENDING_PAYMENT", "PENDING");
+    assert_int_equal(pay_outbox_count(c.pay.payment_id, "PaymentSucceeded"), 0);
+    pay_assert_stock(c.pay.product.sku, -1, 1);
     /* The genuine return still works afterwards. */
-    r = pay_follow(back);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(c_str(r.json, "status"), "SUCCEEDED");
-    t_resp_free(&r);
-    j_wait_order(c.customer.token, c.order_id, "order_status", "CONFIRMED", WAIT_MS);
+    pay_return_ok(back, "SUCCEEDED");
+    j_wait_order(c.pay.customer.token, c.pay.order_id, "order_status", "CONFIRMED", WAIT_MS);
     end_case(&c);
 }
 
@@ -318,29 +248,23 @@ static void test_esewa_status_api_decides_over_signed_data(void **state)
     pay_at_esewa(&c, "COMPLETE", back);
     /* Authentic data, but eSewa's status API says the payment is still pending. */
     stub_status(&c, "PENDING");
-    t_resp_t r = pay_follow(back);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(c_str(r.json, "status"), "INITIATED");
-    t_resp_free(&r);
+    pay_return_ok(back, "INITIATED");
     /* eSewa's status API down: the service says so, and changes nothing. */
-    r = pay_stub_post("ESEWA_STUB_URL", "/_test/outage", "{\"down\":true}");
+    t_resp_t r = pay_stub_post("ESEWA_STUB_URL", "/_test/outage", "{\"down\":true}");
     t_resp_free(&r);
     r = pay_follow(back);
     t_resp_t up = pay_stub_post("ESEWA_STUB_URL", "/_test/outage", "{\"down\":false}");
     t_resp_free(&up);
     assert_int_equal(r.status, 503);
     t_resp_free(&r);
-    pay_assert_status(&c.customer, c.payment_id, "INITIATED");
-    assert_int_equal(pay_outbox_count(c.payment_id, "PaymentSucceeded"), 0);
-    pay_assert_order(&c.customer, c.order_id, "PENDING_PAYMENT", "PENDING");
+    pay_assert_status(&c.pay.customer, c.pay.payment_id, "INITIATED");
+    assert_int_equal(pay_outbox_count(c.pay.payment_id, "PaymentSucceeded"), 0);
+    pay_assert_order(&c.pay.customer, c.pay.order_id, "PENDING_PAYMENT", "PENDING");
     /* Once eSewa says COMPLETE, the same return settles it. */
     stub_status(&c, "COMPLETE");
-    r = pay_follow(back);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(c_str(r.json, "status"), "SUCCEEDED");
-    t_resp_free(&r);
-    j_wait_order(c.customer.token, c.order_id, "order_status", "CONFIRMED", WAIT_MS);
-    j_wait_events("payment.events", "PaymentSucceeded", c.payment_id, 1, WAIT_MS);
+    pay_return_ok(back, "SUCCEEDED");
+    j_wait_order(c.pay.customer.token, c.pay.order_id, "order_status", "CONFIRMED", WAIT_MS);
+    j_wait_events("payment.events", "PaymentSucceeded", c.pay.payment_id, 1, WAIT_MS);
     end_case(&c);
 }
 
@@ -351,14 +275,12 @@ static void test_esewa_refund_is_recorded_as_manual(void **state)
     start_case(&c, 1);
     char back[4096];
     pay_at_esewa(&c, "COMPLETE", back);
-    t_resp_t r = pay_follow(back);
-    assert_int_equal(r.status, 200);
-    t_resp_free(&r);
-    pay_assert_status(&c.customer, c.payment_id, "SUCCEEDED");
+    pay_return_ok(back, NULL);
+    pay_assert_status(&c.pay.customer, c.pay.payment_id, "SUCCEEDED");
     /* eSewa documents no refund API: the refund is accepted, to be done by hand. */
-    char path[128];
-    snprintf(path, sizeof path, "/admin/payments/%s/refund", c.payment_id);
-    r = j_call("POST", path, j_admin(), NULL, 202);
+    t_resp_t r = pay_refund(j_admin(), c.pay.payment_id, NULL);
+    if (r.status != 202)
+        fail_msg("refund: got %ld, want 202: %s", r.status, r.body);
     assert_string_equal(c_str(r.json, "status"), "MANUAL");
     t_resp_free(&r);
     end_case(&c);
@@ -368,19 +290,14 @@ static void test_esewa_failure_return_for_another_payment_refused(void **state)
 {
     (void)state;
     char url[600];
-    t_resp_t r;
     /* A transaction_uuid nobody issued. */
     snprintf(url, sizeof url,
              "%s/payment/return/esewa?transaction_uuid=00000000-0000-4000-8000-000000000000",
              stack_get("GATEWAY_URL"));
-    r = pay_follow(url);
-    assert_int_equal(r.status, 404);
-    t_resp_free(&r);
+    pay_return_refused(url, 404);
     /* Nothing that names a payment. */
     snprintf(url, sizeof url, "%s/payment/return/esewa?status=COMPLETE", stack_get("GATEWAY_URL"));
-    r = pay_follow(url);
-    assert_int_equal(r.status, 400);
-    t_resp_free(&r);
+    pay_return_refused(url, 400);
 }
 
 int main(void)
@@ -395,5 +312,5 @@ int main(void)
         cmocka_unit_test(test_esewa_refund_is_recorded_as_manual),
         cmocka_unit_test(test_esewa_failure_return_for_another_payment_refused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, pay_setup, pay_teardown);
 }

@@ -11,42 +11,15 @@
 #define STOCK   5
 #define WAIT_MS 20000
 
-static j_user_t seller;
-
-static int setup(void **state)
-{
-    (void)state;
-    stack_load();
-    seller = j_user("seller");
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    j_user_free(&seller);
-    return 0;
-}
-
-/* A customer who checked out `quantity` of a new product with payment method khalti and
- * started paying: everything the tests need afterwards. */
+/* A case (see pay_case_t) paid with Khalti, and the pidx Khalti gave its payment. */
 typedef struct khalti_case {
-    j_user_t customer;
-    j_product_t product;
-    char order_id[37];
-    char payment_id[37];
+    pay_case_t pay;
     char pidx[64];
-    long quantity;
 } khalti_case_t;
 
 static void start_case(khalti_case_t *c, long quantity)
 {
-    memset(c, 0, sizeof *c);
-    c->quantity = quantity;
-    c->customer = j_user("customer");
-    c->product = j_product(&seller, "Khalti journey lamp", PRICE, STOCK);
-    j_order(&c->customer, &c->product, quantity, "khalti", c->order_id);
-    t_resp_t r = j_pay_initiate(&c->customer, c->order_id, "khalti", c->payment_id);
+    t_resp_t r = pay_case_start(&c->pay, "khalti", "Khalti journey lamp", PRICE, STOCK, quantity);
     /* The buyer goes to the payment page Khalti (the stub) answered with. */
     const char *url = c_str(r.json, "redirect_url");
     assert_non_null(url);
@@ -60,7 +33,7 @@ static void start_case(khalti_case_t *c, long quantity)
 
 static void end_case(khalti_case_t *c)
 {
-    j_user_free(&c->customer);
+    pay_case_end(&c->pay);
 }
 
 /* The buyer acts on Khalti's page (outcome: a lookup status); the URL the browser is
@@ -69,12 +42,7 @@ static void buyer_acts(const khalti_case_t *c, const char *outcome, char return_
 {
     char body[160];
     snprintf(body, sizeof body, "{\"pidx\":\"%s\",\"outcome\":\"%s\"}", c->pidx, outcome);
-    t_resp_t r = pay_stub_post("KHALTI_STUB_URL", "/_test/complete", body);
-    if (r.status != 200)
-        fail_msg("stub /_test/complete: %ld %s", r.status, r.body);
-    const char *u = c_str(r.json, "redirect_url");
-    snprintf(return_url, 2048, "%s", u != NULL ? u : "");
-    t_resp_free(&r);
+    pay_stub_complete("KHALTI_STUB_URL", body, return_url, 2048);
 }
 
 static void test_khalti_initiate_asks_for_the_order_total(void **state)
@@ -89,13 +57,13 @@ static void test_khalti_initiate_asks_for_the_order_total(void **state)
     const cJSON *amount = cJSON_GetObjectItemCaseSensitive(r.json, "total_amount");
     assert_true(cJSON_IsNumber(amount));
     assert_int_equal((long)amount->valuedouble, 2 * PRICE);
-    assert_string_equal(c_str(r.json, "purchase_order_id"), c.payment_id);
+    assert_string_equal(c_str(r.json, "purchase_order_id"), c.pay.payment_id);
     char want[512];
     snprintf(want, sizeof want, "%s/payment/return/khalti", stack_get("GATEWAY_URL"));
     assert_string_equal(c_str(r.json, "return_url"), want);
     assert_string_equal(c_str(r.json, "status"), "Initiated");
     t_resp_free(&r);
-    pay_assert_status(&c.customer, c.payment_id, "INITIATED");
+    pay_assert_status(&c.pay.customer, c.pay.payment_id, "INITIATED");
     end_case(&c);
 }
 
@@ -104,31 +72,14 @@ static void test_khalti_paid_order_confirmed(void **state)
     (void)state;
     khalti_case_t c;
     start_case(&c, 2);
-    long on_hand, reserved, available;
-    j_stock(c.product.sku, &on_hand, &reserved, &available);
-    assert_int_equal(on_hand, STOCK);
-    assert_int_equal(reserved, 2);
+    pay_assert_stock(c.pay.product.sku, STOCK, 2);
 
     char back[2048];
     buyer_acts(&c, "Completed", back);
-    t_resp_t r = pay_follow(back);
-    if (r.status != 200)
-        fail_msg("return: %ld %s", r.status, r.body);
-    assert_string_equal(c_str(r.json, "status"), "SUCCEEDED");
-    t_resp_free(&r);
-
-    j_wait_order(c.customer.token, c.order_id, "payment_status", "PAID", WAIT_MS);
-    j_wait_order(c.customer.token, c.order_id, "order_status", "CONFIRMED", WAIT_MS);
-    j_stock(c.product.sku, &on_hand, &reserved, &available);
-    assert_int_equal(on_hand, STOCK - 2); /* the reservation was committed */
-    assert_int_equal(reserved, 0);
-    j_wait_events("payment.events", "PaymentSucceeded", c.payment_id, 1, WAIT_MS);
-    pay_assert_status(&c.customer, c.payment_id, "SUCCEEDED");
+    pay_return_ok(back, "SUCCEEDED");
     /* What refunds will need later: Khalti's transaction id, from the lookup. */
-    char *txn = c_sql("SELECT provider_txn FROM payments.payments WHERE id = $1", c.payment_id);
-    assert_non_null(txn);
-    assert_true(strlen(txn) > 0);
-    free(txn);
+    pay_assert_confirmed(&c.pay, STOCK, 2, WAIT_MS);
+    pay_assert_status(&c.pay.customer, c.pay.payment_id, "SUCCEEDED");
     end_case(&c);
 }
 
@@ -139,21 +90,9 @@ static void test_khalti_same_return_five_times_one_success(void **state)
     start_case(&c, 1);
     char back[2048];
     buyer_acts(&c, "Completed", back);
-    for (int i = 0; i < 5; i++) {
-        t_resp_t r = pay_follow(back);
-        if (r.status != 200)
-            fail_msg("return #%d: %ld %s", i + 1, r.status, r.body);
-        assert_string_equal(c_str(r.json, "status"), "SUCCEEDED");
-        /* The first one applies; the others are the same lookup answer again. */
-        assert_string_equal(c_str(r.json, "result"), i == 0 ? "applied" : "duplicate");
-        t_resp_free(&r);
-    }
-    assert_int_equal(pay_outbox_count(c.payment_id, "PaymentSucceeded"), 1);
-    j_wait_events("payment.events", "PaymentSucceeded", c.payment_id, 1, WAIT_MS);
-    j_wait_order(c.customer.token, c.order_id, "order_status", "CONFIRMED", WAIT_MS);
-    long on_hand, reserved, available;
-    j_stock(c.product.sku, &on_hand, &reserved, &available);
-    assert_int_equal(on_hand, STOCK - 1); /* committed once */
+    /* The first one applies; the others are the same lookup answer again. */
+    pay_assert_five_returns_one_success(&c.pay, back, "SUCCEEDED", WAIT_MS);
+    pay_assert_stock(c.pay.product.sku, STOCK - 1, -1); /* committed once */
     end_case(&c);
 }
 
@@ -164,21 +103,9 @@ static void test_khalti_cancelled_by_buyer_cancels_order(void **state)
     start_case(&c, 3);
     char back[2048];
     buyer_acts(&c, "User canceled", back);
-    t_resp_t r = pay_follow(back);
-    if (r.status != 200)
-        fail_msg("return: %ld %s", r.status, r.body);
-    assert_string_equal(c_str(r.json, "status"), "FAILED");
-    t_resp_free(&r);
-
-    j_wait_order(c.customer.token, c.order_id, "order_status", "CANCELLED", WAIT_MS);
-    j_wait_order(c.customer.token, c.order_id, "payment_status", "FAILED", WAIT_MS);
-    j_wait_events("payment.events", "PaymentFailed", c.payment_id, 1, WAIT_MS);
-    /* The reservation went back: nothing left the shelf. */
-    pay_wait_unreserved(c.product.sku, WAIT_MS);
-    long on_hand, reserved, available;
-    j_stock(c.product.sku, &on_hand, &reserved, &available);
-    assert_int_equal(on_hand, STOCK);
-    assert_int_equal(pay_outbox_count(c.payment_id, "PaymentSucceeded"), 0);
+    pay_return_ok(back, "FAILED");
+    pay_assert_cancelled(&c.pay, STOCK, WAIT_MS);
+    assert_int_equal(pay_outbox_count(c.pay.payment_id, "PaymentSucceeded"), 0);
     end_case(&c);
 }
 
@@ -193,29 +120,19 @@ static void test_khalti_forged_return_changes_nothing(void **state)
              "%s/payment/return/khalti?pidx=%s&txnId=FORGED&amount=%d&total_amount=%d"
              "&status=Completed&mobile=98XXXXX904&tidx=FORGED&purchase_order_id=%s"
              "&purchase_order_name=x&transaction_id=FORGED",
-             stack_get("GATEWAY_URL"), c.pidx, PRICE, PRICE, c.payment_id);
-    t_resp_t r = pay_follow(forged);
-    if (r.status != 200)
-        fail_msg("forged return: %ld %s", r.status, r.body);
+             stack_get("GATEWAY_URL"), c.pidx, PRICE, PRICE, c.pay.payment_id);
     /* Khalti's lookup says Initiated: nothing to apply. */
-    assert_string_equal(c_str(r.json, "status"), "INITIATED");
-    t_resp_free(&r);
+    pay_return_ok(forged, "INITIATED");
     /* The same with the buyer's payment Pending at Khalti. */
     char back[2048];
     buyer_acts(&c, "Pending", back);
-    r = pay_follow(forged);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(c_str(r.json, "status"), "INITIATED");
-    t_resp_free(&r);
+    pay_return_ok(forged, "INITIATED");
 
-    pay_assert_status(&c.customer, c.payment_id, "INITIATED");
-    assert_int_equal(pay_outbox_count(c.payment_id, "PaymentSucceeded"), 0);
-    assert_int_equal(pay_outbox_count(c.payment_id, "PaymentFailed"), 0);
-    pay_assert_order(&c.customer, c.order_id, "PENDING_PAYMENT", "PENDING");
-    long on_hand, reserved, available;
-    j_stock(c.product.sku, &on_hand, &reserved, &available);
-    assert_int_equal(on_hand, STOCK);
-    assert_int_equal(reserved, 1);
+    pay_assert_status(&c.pay.customer, c.pay.payment_id, "INITIATED");
+    assert_int_equal(pay_outbox_count(c.pay.payment_id, "PaymentSucceeded"), 0);
+    assert_int_equal(pay_outbox_count(c.pay.payment_id, "PaymentFailed"), 0);
+    pay_assert_order(&c.pay.customer, c.pay.order_id, "PENDING_PAYMENT", "PENDING");
+    pay_assert_stock(c.pay.product.sku, STOCK, 1);
     end_case(&c);
 }
 
@@ -223,33 +140,18 @@ static void test_khalti_return_naming_nothing_refused(void **state)
 {
     (void)state;
     char url[512];
-    t_resp_t r;
     /* No pidx, no purchase_order_id. */
     snprintf(url, sizeof url, "%s/payment/return/khalti?status=Completed&amount=1000",
              stack_get("GATEWAY_URL"));
-    assert_int_equal(t_http("GET", url, NULL, NULL, NULL, &r), 0);
-    assert_int_equal(r.status, 400);
-    t_resp_free(&r);
+    pay_return_refused(url, 400);
     /* A pidx nobody issued. */
     snprintf(url, sizeof url, "%s/payment/return/khalti?pidx=NoSuchPidx000&status=Completed",
              stack_get("GATEWAY_URL"));
-    assert_int_equal(t_http("GET", url, NULL, NULL, NULL, &r), 0);
-    assert_int_equal(r.status, 404);
-    t_resp_free(&r);
+    pay_return_refused(url, 404);
     /* A pidx with characters Khalti never uses is not even looked at. */
     snprintf(url, sizeof url, "%s/payment/return/khalti?pidx=..%%2F..%%2Fx",
              stack_get("GATEWAY_URL"));
-    assert_int_equal(t_http("GET", url, NULL, NULL, NULL, &r), 0);
-    assert_int_equal(r.status, 400);
-    t_resp_free(&r);
-}
-
-/* POST /admin/payments/:id/refund as token with body; the reply for the caller. */
-static t_resp_t refund(const char *token, const char *payment_id, const char *body)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/admin/payments/%s/refund", payment_id);
-    return j_call("POST", path, token, body, 0);
+    pay_return_refused(url, 400);
 }
 
 /* Khalti's (the stub's) record of the case's payment: its status and refunded paisa. */
@@ -272,37 +174,36 @@ static void test_khalti_admin_refunds_part_then_the_rest(void **state)
     char back[2048], status[40];
     long refunded;
     buyer_acts(&c, "Completed", back);
-    t_resp_t r = pay_follow(back);
-    assert_int_equal(r.status, 200);
-    t_resp_free(&r);
-    pay_assert_status(&c.customer, c.payment_id, "SUCCEEDED");
+    pay_return_ok(back, NULL);
+    pay_assert_status(&c.pay.customer, c.pay.payment_id, "SUCCEEDED");
 
     /* Only an admin refunds. */
-    r = refund(c.customer.token, c.payment_id, "{\"amount\":50000}");
+    t_resp_t r = pay_refund(c.pay.customer.token, c.pay.payment_id, "{\"amount\":50000}");
     assert_int_equal(r.status, 403);
     t_resp_free(&r);
 
-    r = refund(j_admin(), c.payment_id, "{\"amount\":50000,\"reason\":\"one item damaged\"}");
+    r = pay_refund(j_admin(), c.pay.payment_id,
+                   "{\"amount\":50000,\"reason\":\"one item damaged\"}");
     if (r.status != 201)
         fail_msg("partial refund: %ld %s", r.status, r.body);
     t_resp_free(&r);
     stub_record(&c, status, &refunded);
     assert_string_equal(status, "Partially Refunded");
     assert_int_equal(refunded, 50000);
-    pay_assert_status(&c.customer, c.payment_id, "PARTIALLY_REFUNDED");
+    pay_assert_status(&c.pay.customer, c.pay.payment_id, "PARTIALLY_REFUNDED");
 
-    r = refund(j_admin(), c.payment_id, NULL); /* everything left */
+    r = pay_refund(j_admin(), c.pay.payment_id, NULL); /* everything left */
     if (r.status != 201)
         fail_msg("refund of the rest: %ld %s", r.status, r.body);
     t_resp_free(&r);
     stub_record(&c, status, &refunded);
     assert_string_equal(status, "Refunded");
     assert_int_equal(refunded, PRICE);
-    pay_assert_status(&c.customer, c.payment_id, "REFUNDED");
-    j_wait_events("payment.events", "PaymentRefunded", c.payment_id, 2, WAIT_MS);
+    pay_assert_status(&c.pay.customer, c.pay.payment_id, "REFUNDED");
+    j_wait_events("payment.events", "PaymentRefunded", c.pay.payment_id, 2, WAIT_MS);
 
     /* Nothing is left to refund. */
-    r = refund(j_admin(), c.payment_id, NULL);
+    r = pay_refund(j_admin(), c.pay.payment_id, NULL);
     assert_int_equal(r.status, 409);
     t_resp_free(&r);
     end_case(&c);
@@ -325,16 +226,16 @@ static void test_khalti_buyer_who_never_returned_is_reconciled(void **state)
     buyer_acts(&c, "Completed", back); /* paid, and closed the tab */
     /* The reconciler looks INITIATED attempts up once they are older than
      * PAYMENT_RECONCILE_AFTER_SECONDS (a few seconds in the test stack). */
-    if (!t_wait_until(payment_succeeded, c.payment_id, 90000))
-        fail_msg("payment %s was not reconciled", c.payment_id);
-    j_wait_order(c.customer.token, c.order_id, "order_status", "CONFIRMED", WAIT_MS);
-    j_wait_events("payment.events", "PaymentSucceeded", c.payment_id, 1, WAIT_MS);
+    if (!t_wait_until(payment_succeeded, c.pay.payment_id, 90000))
+        fail_msg("payment %s was not reconciled", c.pay.payment_id);
+    j_wait_order(c.pay.customer.token, c.pay.order_id, "order_status", "CONFIRMED", WAIT_MS);
+    j_wait_events("payment.events", "PaymentSucceeded", c.pay.payment_id, 1, WAIT_MS);
     /* The buyer's late return is then the same lookup answer again. */
     t_resp_t r = pay_follow(back);
     assert_int_equal(r.status, 200);
     assert_string_equal(c_str(r.json, "result"), "duplicate");
     t_resp_free(&r);
-    assert_int_equal(pay_outbox_count(c.payment_id, "PaymentSucceeded"), 1);
+    assert_int_equal(pay_outbox_count(c.pay.payment_id, "PaymentSucceeded"), 1);
     end_case(&c);
 }
 
@@ -350,5 +251,5 @@ int main(void)
         cmocka_unit_test(test_khalti_admin_refunds_part_then_the_rest),
         cmocka_unit_test(test_khalti_buyer_who_never_returned_is_reconciled),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, pay_setup, pay_teardown);
 }

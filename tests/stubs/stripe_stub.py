@@ -147,6 +147,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(hit[1], hit[2])
         return True, None
 
+    def begin_write(self, raw):
+        """(form, idempotency slot) of an authorized POST that creates something, or None
+        once the answer was sent (a bad key, a bad Idempotency-Key, or a replay)."""
+        if not self.authorized():
+            return None
+        p = self.form(raw)
+        replayed, slot = self.idempotent(p)
+        if replayed:
+            return None
+        return p, slot
+
     def remember(self, slot, params, status, obj):
         if slot is not None:
             with LOCK:
@@ -214,12 +225,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.error(404, "invalid_request_error", "Unrecognized request URL (POST: %s)" % url.path)
 
     def create_session(self, raw):
-        if not self.authorized():
+        started = self.begin_write(raw)
+        if started is None:
             return
-        p = self.form(raw)
-        replayed, slot = self.idempotent(p)
-        if replayed:
-            return
+        p, slot = started
         if p.get("mode") != "payment":
             return self.error(400, "invalid_request_error", "Invalid mode", "mode")
         prefix = "line_items[0][price_data]"
@@ -290,12 +299,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(200, {"event": event, "status": status, "body": text})
 
     def create_refund(self, raw):
-        if not self.authorized():
+        started = self.begin_write(raw)
+        if started is None:
             return
-        p = self.form(raw)
-        replayed, slot = self.idempotent(p)
-        if replayed:
-            return
+        p, slot = started
         pi = p.get("payment_intent")
         with LOCK:
             session = next((s for s in SESSIONS.values()

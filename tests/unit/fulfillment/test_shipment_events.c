@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "shipment_events.h"
@@ -27,8 +28,12 @@ typedef struct fixture {
     shipment_view_t v;
 } fixture_t;
 
-static void fixture_init(fixture_t *f)
+/* cmocka setup: a confirmed shipment with no courier yet, in *state. */
+static int fixture_setup(void **state)
 {
+    fixture_t *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        return -1;
     f->address = cJSON_Parse("{\"name\":\"B\",\"phone\":\"1\",\"line1\":\"L1\",\"line2\":\"\","
                              "\"city\":\"Kathmandu\",\"district\":\"Kathmandu\",\"postal_code\":"
                              "\"44600\",\"country\":\"NP\",\"extra\":\"not in the contract\"}");
@@ -46,74 +51,77 @@ static void fixture_init(fixture_t *f)
         .created_at = "2024-01-02T03:04:05.678Z",
     };
     f->v = v;
+    *state = f;
+    return 0;
 }
 
-static void fixture_free(fixture_t *f)
+static int fixture_teardown(void **state)
 {
+    fixture_t *f = *state;
     cJSON_Delete(f->address);
     cJSON_Delete(f->lines);
+    free(f);
+    return 0;
+}
+
+/* The courier the assignment and status tests give the shipment. */
+static void assign_courier(shipment_view_t *v)
+{
+    v->courier_id = "k1";
+    v->courier_name = "Pathao";
+    v->tracking_number = "PAT-0123456789";
 }
 
 static void test_shipment_event_created(void **state)
 {
-    (void)state;
-    fixture_t f;
-    fixture_init(&f);
-    check_text(shipment_event_created(&f.v),
+    fixture_t *f = *state;
+    check_text(shipment_event_created(&f->v),
                "{\"shipmentId\":\"s1\",\"orderId\":\"o1\",\"orderNumber\":\"ORD-1\",\"customerId\":"
                "\"c1\",\"sellerId\":\"x1\",\"status\":\"CONFIRMED\",\"lines\":[{\"productId\":"
                "\"p1\",\"sku\":\"A-1\",\"title\":\"Cup\",\"quantity\":2}],\"address\":{\"name\":"
                "\"B\",\"phone\":\"1\",\"line1\":\"L1\",\"line2\":\"\",\"city\":\"Kathmandu\","
                "\"district\":\"Kathmandu\",\"postalCode\":\"44600\",\"country\":\"NP\"},"
                "\"createdAt\":\"2024-01-02T03:04:05.678Z\"}");
-    fixture_free(&f);
 }
 
 static void test_shipment_event_courier_assigned(void **state)
 {
-    (void)state;
-    fixture_t f;
-    fixture_init(&f);
-    f.v.courier_id = "k1";
-    f.v.courier_name = "Pathao";
-    f.v.tracking_number = "PAT-0123456789";
-    check_text(shipment_event_courier_assigned(&f.v, "zone", "2024-01-02T03:04:06.000Z"),
+    fixture_t *f = *state;
+    assign_courier(&f->v);
+    check_text(shipment_event_courier_assigned(&f->v, "zone", "2024-01-02T03:04:06.000Z"),
                "{\"shipmentId\":\"s1\",\"orderId\":\"o1\",\"customerId\":\"c1\",\"courierId\":"
                "\"k1\",\"courierName\":\"Pathao\",\"trackingNumber\":\"PAT-0123456789\",\"rule\":"
                "\"zone\",\"assignedAt\":\"2024-01-02T03:04:06.000Z\"}");
-    fixture_free(&f);
 }
 
 static void test_shipment_event_status_changed(void **state)
 {
-    (void)state;
-    fixture_t f;
-    fixture_init(&f);
-    f.v.courier_id = "k1";
-    f.v.courier_name = "Pathao";
-    f.v.tracking_number = "PAT-0123456789";
-    check_text(shipment_event_status_changed(&f.v, SHIP_PACKING, SHIP_SHIPPED, "seller:x1",
+    fixture_t *f = *state;
+    assign_courier(&f->v);
+    check_text(shipment_event_status_changed(&f->v, SHIP_PACKING, SHIP_SHIPPED, "seller:x1",
                                              "2024-01-02T03:04:07.000Z"),
                "{\"shipmentId\":\"s1\",\"orderId\":\"o1\",\"orderNumber\":\"ORD-1\",\"customerId\":"
                "\"c1\",\"sellerId\":\"x1\",\"from\":\"PACKING\",\"to\":\"SHIPPED\",\"actor\":"
                "\"seller:x1\",\"trackingNumber\":\"PAT-0123456789\",\"courierName\":\"Pathao\","
                "\"changedAt\":\"2024-01-02T03:04:07.000Z\"}");
     /* Without a courier (cancelled before one was assigned) the courier fields are unset. */
-    f.v.courier_id = f.v.courier_name = f.v.tracking_number = "";
-    check_text(shipment_event_status_changed(&f.v, SHIP_CONFIRMED, SHIP_CANCELLED, "system",
+    f->v.courier_id = f->v.courier_name = f->v.tracking_number = "";
+    check_text(shipment_event_status_changed(&f->v, SHIP_CONFIRMED, SHIP_CANCELLED, "system",
                                              "2024-01-02T03:04:08.000Z"),
                "{\"shipmentId\":\"s1\",\"orderId\":\"o1\",\"orderNumber\":\"ORD-1\",\"customerId\":"
                "\"c1\",\"sellerId\":\"x1\",\"from\":\"CONFIRMED\",\"to\":\"CANCELLED\",\"actor\":"
                "\"system\",\"changedAt\":\"2024-01-02T03:04:08.000Z\"}");
-    fixture_free(&f);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shipment_event_created),
-        cmocka_unit_test(test_shipment_event_courier_assigned),
-        cmocka_unit_test(test_shipment_event_status_changed),
+        cmocka_unit_test_setup_teardown(test_shipment_event_created, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_shipment_event_courier_assigned, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_shipment_event_status_changed, fixture_setup,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -142,49 +142,59 @@ static const order_item_req_t two_items[] = {
     {P2, "B-1", 3},
 };
 
-static void test_order_price_lines_uses_catalog_prices(void **state)
-{
-    (void)state;
-    cJSON *products, *skus;
+/* What order_price_lines() gave back for at most two items. */
+typedef struct priced {
     order_line_t lines[2];
     order_totals_t t;
     price_refusal_t why;
     int at;
-    answers(&products, &skus, "APPROVED", "NPR");
-    assert_int_equal(order_price_lines(two_items, 2, products, skus, lines, &t, &why, &at), 0);
-    assert_int_equal(lines[0].unit_price, 1200);
-    assert_int_equal(lines[0].line_total, 2400);
-    assert_string_equal(lines[0].title, "Tea");
-    assert_string_equal(lines[0].seller_id, S1);
-    assert_int_equal(lines[1].line_total, 750);
-    assert_int_equal(t.subtotal, 3150);
-    assert_int_equal(t.final_price, 3150);
-    assert_string_equal(t.currency, "NPR");
+} priced_t;
+
+/* Prices n items against answers(status2, currency2); order_price_lines()'s code. */
+static int price(const order_item_req_t *items, int n, const char *status2, const char *currency2,
+                 priced_t *out)
+{
+    cJSON *products, *skus;
+    answers(&products, &skus, status2, currency2);
+    int rc = order_price_lines(items, n, products, skus, out->lines, &out->t, &out->why, &out->at);
     cJSON_Delete(products);
     cJSON_Delete(skus);
+    return rc;
+}
+
+static void test_order_price_lines_uses_catalog_prices(void **state)
+{
+    (void)state;
+    priced_t p;
+    assert_int_equal(price(two_items, 2, "APPROVED", "NPR", &p), 0);
+    assert_int_equal(p.lines[0].unit_price, 1200);
+    assert_int_equal(p.lines[0].line_total, 2400);
+    assert_string_equal(p.lines[0].title, "Tea");
+    assert_string_equal(p.lines[0].seller_id, S1);
+    assert_int_equal(p.lines[1].line_total, 750);
+    assert_int_equal(p.t.subtotal, 3150);
+    assert_int_equal(p.t.final_price, 3150);
+    assert_string_equal(p.t.currency, "NPR");
 }
 
 static void test_order_price_lines_refuses_unapproved_or_unknown(void **state)
 {
     (void)state;
-    cJSON *products, *skus;
-    order_line_t lines[2];
-    order_totals_t t;
-    price_refusal_t why;
-    int at;
-    answers(&products, &skus, "PENDING_APPROVAL", "NPR");
-    assert_int_equal(order_price_lines(two_items, 2, products, skus, lines, &t, &why, &at),
-                     ERR_CONFLICT);
-    assert_int_equal(why, PRICE_PRODUCT_UNAVAILABLE);
-    assert_int_equal(at, 1);
-    assert_string_equal(order_price_refusal_code(why), "PRODUCT_UNAVAILABLE");
-    cJSON_Delete(products);
+    priced_t p;
+    assert_int_equal(price(two_items, 2, "PENDING_APPROVAL", "NPR", &p), ERR_CONFLICT);
+    assert_int_equal(p.why, PRICE_PRODUCT_UNAVAILABLE);
+    assert_int_equal(p.at, 1);
+    assert_string_equal(order_price_refusal_code(p.why), "PRODUCT_UNAVAILABLE");
 
+    /* The catalog knows neither product. */
+    cJSON *products, *skus;
+    answers(&products, &skus, "APPROVED", "NPR");
+    cJSON_Delete(products);
     products = cJSON_Parse("[]");
-    assert_int_equal(order_price_lines(two_items, 2, products, skus, lines, &t, &why, &at),
+    assert_int_equal(order_price_lines(two_items, 2, products, skus, p.lines, &p.t, &p.why, &p.at),
                      ERR_CONFLICT);
-    assert_int_equal(why, PRICE_PRODUCT_UNAVAILABLE);
-    assert_int_equal(at, 0);
+    assert_int_equal(p.why, PRICE_PRODUCT_UNAVAILABLE);
+    assert_int_equal(p.at, 0);
     cJSON_Delete(products);
     cJSON_Delete(skus);
 }
@@ -192,43 +202,22 @@ static void test_order_price_lines_refuses_unapproved_or_unknown(void **state)
 static void test_order_price_lines_refuses_foreign_sku(void **state)
 {
     (void)state;
-    cJSON *products, *skus;
-    order_line_t lines[2];
-    order_totals_t t;
-    price_refusal_t why;
-    int at;
-    const order_item_req_t swapped[] = {{P1, "B-1", 1}};
-    const order_item_req_t unknown[] = {{P1, "Z-9", 1}};
-    const order_item_req_t wrong_case[] = {{P1, "a-1", 1}};
-    answers(&products, &skus, "APPROVED", "NPR");
-    assert_int_equal(order_price_lines(swapped, 1, products, skus, lines, &t, &why, &at),
-                     ERR_CONFLICT);
-    assert_int_equal(why, PRICE_SKU_MISMATCH);
-    assert_int_equal(order_price_lines(unknown, 1, products, skus, lines, &t, &why, &at),
-                     ERR_CONFLICT);
-    assert_int_equal(why, PRICE_SKU_MISMATCH);
-    assert_int_equal(order_price_lines(wrong_case, 1, products, skus, lines, &t, &why, &at),
-                     ERR_CONFLICT);
-    assert_int_equal(why, PRICE_SKU_MISMATCH);
-    cJSON_Delete(products);
-    cJSON_Delete(skus);
+    /* Another product's SKU, a SKU nobody has, and the right SKU in the wrong case. */
+    const order_item_req_t foreign[] = {{P1, "B-1", 1}, {P1, "Z-9", 1}, {P1, "a-1", 1}};
+    for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++) {
+        priced_t p;
+        assert_int_equal(price(&foreign[i], 1, "APPROVED", "NPR", &p), ERR_CONFLICT);
+        assert_int_equal(p.why, PRICE_SKU_MISMATCH);
+    }
 }
 
 static void test_order_price_lines_one_currency(void **state)
 {
     (void)state;
-    cJSON *products, *skus;
-    order_line_t lines[2];
-    order_totals_t t;
-    price_refusal_t why;
-    int at;
-    answers(&products, &skus, "APPROVED", "USD");
-    assert_int_equal(order_price_lines(two_items, 2, products, skus, lines, &t, &why, &at),
-                     ERR_CONFLICT);
-    assert_int_equal(why, PRICE_CURRENCY_MISMATCH);
-    assert_int_equal(at, 1);
-    cJSON_Delete(products);
-    cJSON_Delete(skus);
+    priced_t p;
+    assert_int_equal(price(two_items, 2, "APPROVED", "USD", &p), ERR_CONFLICT);
+    assert_int_equal(p.why, PRICE_CURRENCY_MISMATCH);
+    assert_int_equal(p.at, 1);
 }
 
 static void test_order_price_lines_limit(void **state)

@@ -14,18 +14,8 @@
 
 #include "common/errors.h"
 #include "esewa_sign.h"
-#include "provider.h"
-
-#define UAT_SECRET "8gBm/:&EnhH.1/q"
-#define PAYMENT_ID "3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"
-
-/* E3 of PROVIDERS.md: authentic success data of transaction 250610-162413. */
-#define E3_DATA                                                                                    \
-    "eyJ0cmFuc2FjdGlvbl9jb2RlIjoiMDAwQVdFTyIsInN0YXR1cyI6IkNPTVBMRVRFIiwidG90YWxfYW1vdW50Ijoi"     \
-    "MTAwMC4wIiwidHJhbnNhY3Rpb25fdXVpZCI6IjI1MDYxMC0xNjI0MTMiLCJwcm9kdWN0X2NvZGUiOiJFUEFZVEVT"     \
-    "VCIsInNpZ25lZF9maWVsZF9uYW1lcyI6InRyYW5zYWN0aW9uX2NvZGUsc3RhdHVzLHRvdGFsX2Ftb3VudCx0cmFu"     \
-    "c2FjdGlvbl91dWlkLHByb2R1Y3RfY29kZSxzaWduZWRfZmllbGRfbmFtZXMiLCJzaWduYXR1cmUiOiI2MkdjZlpU"     \
-    "bVZremh0VWVoK1FKMUFxaUpyam9XV0dvZjNVK2VUUFRaN2ZBPSJ9"
+#include "esewa_vectors.h"
+#include "initiate_request.h"
 
 static const pay_provider_t *esewa(void)
 {
@@ -45,16 +35,7 @@ static int configure(void **state)
 
 static pay_initiate_req_t request(int64_t amount, const char *currency)
 {
-    return (pay_initiate_req_t){.payment_id = PAYMENT_ID,
-                                .order_id = "0b8e0f5c-6a1d-4a53-9d1e-2f4c8b7a9e10",
-                                .order_number = "ORD-000042",
-                                .customer_id = "5d4c3b2a-1f0e-4d9c-8b7a-6e5f4d3c2b1a",
-                                .amount = amount,
-                                .currency = currency,
-                                .return_url = "http://shop/payment/return/esewa",
-                                .cancel_url = "http://shop/payment/return/esewa",
-                                .website_url = "http://shop",
-                                .idempotency_key = "checkout-" PAYMENT_ID};
+    return initiate_request(amount, currency, "http://shop/payment/return/esewa");
 }
 
 static const char *form_field(const pay_initiate_res_t *res, const char *name)

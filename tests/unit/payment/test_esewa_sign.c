@@ -15,17 +15,7 @@
 
 #include "common/errors.h"
 #include "esewa_sign.h"
-
-#define UAT_SECRET "8gBm/:&EnhH.1/q" /* the docs' UAT key: 15 characters, no "(" */
-
-/* The docs' success-response example, with the one-character typo of the printed
- * base64 corrected (PROVIDERS.md 3.4): vector E3 as eSewa would send it. */
-#define E3_DATA                                                                                    \
-    "eyJ0cmFuc2FjdGlvbl9jb2RlIjoiMDAwQVdFTyIsInN0YXR1cyI6IkNPTVBMRVRFIiwidG90YWxfYW1vdW50Ijoi"     \
-    "MTAwMC4wIiwidHJhbnNhY3Rpb25fdXVpZCI6IjI1MDYxMC0xNjI0MTMiLCJwcm9kdWN0X2NvZGUiOiJFUEFZVEVT"     \
-    "VCIsInNpZ25lZF9maWVsZF9uYW1lcyI6InRyYW5zYWN0aW9uX2NvZGUsc3RhdHVzLHRvdGFsX2Ftb3VudCx0cmFu"     \
-    "c2FjdGlvbl91dWlkLHByb2R1Y3RfY29kZSxzaWduZWRfZmllbGRfbmFtZXMiLCJzaWduYXR1cmUiOiI2MkdjZlpU"     \
-    "bVZremh0VWVoK1FKMUFxaUpyam9XV0dvZjNVK2VUUFRaN2ZBPSJ9"
+#include "esewa_vectors.h"
 
 #define E3_NAMES                                                                                   \
     "transaction_code,status,total_amount,transaction_uuid,product_code,signed_field_names"

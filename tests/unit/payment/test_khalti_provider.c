@@ -13,9 +13,7 @@
 #include <string.h>
 
 #include "common/errors.h"
-#include "provider.h"
-
-#define PAYMENT_ID "3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b"
+#include "initiate_request.h"
 
 static const pay_provider_t *khalti(void)
 {
@@ -33,16 +31,7 @@ static int configure(void **state)
 
 static pay_initiate_req_t request(int64_t amount, const char *currency)
 {
-    return (pay_initiate_req_t){.payment_id = PAYMENT_ID,
-                                .order_id = "0b8e0f5c-6a1d-4a53-9d1e-2f4c8b7a9e10",
-                                .order_number = "ORD-000042",
-                                .customer_id = "5d4c3b2a-1f0e-4d9c-8b7a-6e5f4d3c2b1a",
-                                .amount = amount,
-                                .currency = currency,
-                                .return_url = "http://shop/payment/return/khalti",
-                                .cancel_url = "http://shop/payment/return/khalti",
-                                .website_url = "http://shop",
-                                .idempotency_key = "checkout-" PAYMENT_ID};
+    return initiate_request(amount, currency, "http://shop/payment/return/khalti");
 }
 
 static void test_khalti_provider_unconfigured_is_unavailable(void **state)
