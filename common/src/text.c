@@ -95,3 +95,14 @@ bool utf8_valid(const unsigned char *s, size_t n)
     }
     return true;
 }
+
+int text_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/text.h"
+
 /* A chunk-size line or a trailer line longer than this is not one of ours. */
 #define H1_MAX_LINE 4096
 
@@ -178,17 +180,6 @@ enum {
     CH_TRAILER, /* trailer lines up to an empty one (line = bytes on this line) */
 };
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int h1_chunked_feed(h1_chunked_t *d, const char *in, size_t len, size_t *used,
                     int (*on_data)(void *arg, const char *data, size_t n), void *arg)
 {
@@ -198,7 +189,7 @@ int h1_chunked_feed(h1_chunked_t *d, const char *in, size_t len, size_t *used,
         char c = in[i];
         switch (d->state) {
         case CH_SIZE: {
-            int h = hex_value(c);
+            int h = text_hex_digit((unsigned char)c);
             if (h >= 0) {
                 if (d->left > (ULLONG_MAX >> 4) || ++d->line > 16) {
                     rc = -1;

@@ -14,6 +14,7 @@
 #include "common/httpclient.h"
 #include "common/log.h"
 #include "common/sig.h"
+#include "common/text.h"
 
 #define PAY_HTTP_TIMEOUT_MS 10000
 #define PAY_HTTP_MAX        (1024 * 1024)
@@ -116,17 +117,6 @@ fail:
     return NULL;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes s[0..n) (percent escapes, '+' as space) into buf[len]; false when malformed
  * or too long. */
 static bool form_decode(const char *s, size_t n, char *buf, size_t len)
@@ -139,8 +129,8 @@ static bool form_decode(const char *s, size_t n, char *buf, size_t len)
         } else if (c == '%') {
             if (i + 2 >= n)
                 return false;
-            int hi = hexval((unsigned char)s[i + 1]);
-            int lo = hexval((unsigned char)s[i + 2]);
+            int hi = text_hex_digit((unsigned char)s[i + 1]);
+            int lo = text_hex_digit((unsigned char)s[i + 2]);
             if (hi < 0 || lo < 0)
                 return false;
             c = (char)(hi * 16 + lo);
@@ -244,7 +234,7 @@ int pay_sig_verify(const char *header, const char *body, size_t body_len, const 
         } else if (strcmp(item, "v1") == 0 && nv1 < 16 && strlen(val) == 64) {
             bool hex = true;
             for (const char *c = val; *c != '\0'; c++)
-                hex = hex && hexval((unsigned char)*c) >= 0;
+                hex = hex && text_hex_digit((unsigned char)*c) >= 0;
             if (hex)
                 v1[nv1++] = val;
         }

@@ -27,6 +27,9 @@ void strbuf_str(strbuf_t *b, const char *s);
 /* Frees heap storage, if any. */
 void strbuf_free(strbuf_t *b);
 
+/* The value of a hexadecimal digit (either case), or -1 for any other character. Pure. */
+int text_hex_digit(int c);
+
 /* Length of the well-formed UTF-8 sequence at s (at most n bytes): 1-4, or 0 for an
  * invalid, overlong, surrogate or out-of-range sequence. Pure. */
 size_t utf8_seq(const unsigned char *s, size_t n);

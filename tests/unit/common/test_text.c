@@ -63,6 +63,18 @@ static void test_text_utf8_rejects_malformed_sequences(void **state)
     assert_false(utf8_valid((const unsigned char *)"ok\xff", 3));
 }
 
+static void test_text_hex_digits(void **state)
+{
+    (void)state;
+    assert_int_equal(text_hex_digit('0'), 0);
+    assert_int_equal(text_hex_digit('9'), 9);
+    assert_int_equal(text_hex_digit('a'), 10);
+    assert_int_equal(text_hex_digit('F'), 15);
+    assert_int_equal(text_hex_digit('g'), -1);
+    assert_int_equal(text_hex_digit('/'), -1);
+    assert_int_equal(text_hex_digit(0xff), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -70,6 +82,7 @@ int main(void)
         cmocka_unit_test(test_text_strbuf_moves_to_the_heap_keeping_its_bytes),
         cmocka_unit_test(test_text_utf8_accepts_well_formed_sequences),
         cmocka_unit_test(test_text_utf8_rejects_malformed_sequences),
+        cmocka_unit_test(test_text_hex_digits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
