@@ -14,7 +14,8 @@
  * and revokes partitions itself, committing stored offsets on revoke.
  *
  * Threads: the loop, the handlers and the DLQ producer's reports run on the consumer
- * thread; consumer_stop()/consumer_stats() touch only atomics and the thread handle.
+ * thread; consumer_stop()/consumer_stats() touch only atomics and the thread handle;
+ * consumer_lag_each() only librdkafka's thread-safe reads of the assignment.
  */
 #include "common/events.h"
 
@@ -437,4 +438,26 @@ void consumer_stats(consumer_t *consumer, long *handled, long *duplicates, long 
         *duplicates = consumer ? atomic_load(&consumer->duplicates) : 0;
     if (dead_lettered)
         *dead_lettered = consumer ? atomic_load(&consumer->dead_lettered) : 0;
+}
+
+void consumer_lag_each(consumer_t *consumer,
+                       void (*fn)(const char *topic, int partition, long lag, void *arg), void *arg)
+{
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (!consumer || rd_kafka_assignment(consumer->rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return;
+    if (rd_kafka_position(consumer->rk, parts) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        for (int i = 0; i < parts->cnt; i++) {
+            const rd_kafka_topic_partition_t *p = &parts->elems[i];
+            int64_t low = 0, high = 0;
+            /* A partition not read from yet has no position: its lag is unknown. */
+            if (p->offset < 0 ||
+                rd_kafka_get_watermark_offsets(consumer->rk, p->topic, p->partition, &low, &high) !=
+                    RD_KAFKA_RESP_ERR_NO_ERROR ||
+                high < 0)
+                continue;
+            fn(p->topic, (int)p->partition, high > p->offset ? (long)(high - p->offset) : 0L, arg);
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
 }

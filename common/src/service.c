@@ -60,6 +60,19 @@ static bool ready(void)
     return g_relay != NULL && db_ping();
 }
 
+typedef struct metrics_out {
+    char **buf;
+    size_t *len, *cap;
+} metrics_out_t;
+
+static void lag_line(const char *topic, int partition, long lag, void *arg)
+{
+    metrics_out_t *m = arg;
+    metrics_append(m->buf, m->len, m->cap,
+                   "store_consumer_lag{service=\"%s\",topic=\"%s\",partition=\"%d\"} %ld\n",
+                   g_def->name, topic, partition, lag);
+}
+
 static void metrics_extra(char **buf, size_t *len, size_t *cap)
 {
     const char *svc = g_def->name;
@@ -80,6 +93,9 @@ static void metrics_extra(char **buf, size_t *len, size_t *cap)
     metrics_append(buf, len, cap,
                    "store_events_consumed_total{service=\"%s\",outcome=\"dead_lettered\"} %ld\n",
                    svc, dead);
+    metrics_out_t m = {buf, len, cap};
+    metrics_append(buf, len, cap, "# TYPE store_consumer_lag gauge\n");
+    consumer_lag_each(g_consumer, lag_line, &m);
 }
 
 /* Migrations run before anything serves; a database that is still starting (as under

@@ -85,4 +85,11 @@ void consumer_stop(consumer_t *consumer);
 /* Events handled, skipped as duplicates, and sent to the DLQ (for /metrics). */
 void consumer_stats(consumer_t *consumer, long *handled, long *duplicates, long *dead_lettered);
 
+/* Calls fn for each partition assigned to this member that it has read from, with how
+ * many messages lie between its position and the partition's end as last seen by a
+ * fetch (no broker round trip: for /metrics). Any thread, until consumer_stop(). */
+void consumer_lag_each(consumer_t *consumer,
+                       void (*fn)(const char *topic, int partition, long lag, void *arg),
+                       void *arg);
+
 #endif
