@@ -76,6 +76,8 @@ static void lag_line(const char *topic, int partition, long lag, void *arg)
 static void metrics_extra(char **buf, size_t *len, size_t *cap)
 {
     const char *svc = g_def->name;
+    if (g_def->metrics != NULL)
+        g_def->metrics(buf, len, cap);
     metrics_append(buf, len, cap, "# TYPE store_outbox_backlog gauge\n");
     metrics_append(buf, len, cap, "store_outbox_backlog{service=\"%s\"} %ld\n", svc,
                    g_relay != NULL ? relay_backlog(g_relay) : 0L);

@@ -92,6 +92,7 @@ int main(void)
         .configure = configure,
         .start = start,
         .stop = stop,
+        .metrics = sender_metrics,
     };
     def.routes = routes_table(&def.route_count);
     def.consumes = consumers_table(&def.consume_count);

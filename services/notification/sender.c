@@ -14,6 +14,7 @@
 #include "common/httpclient.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/ticker.h"
 #include "mime.h"
 #include "notify.h"
@@ -419,4 +420,16 @@ void sender_stop(void)
     pthread_mutex_unlock(&g_tickers_lock);
     for (int i = 0; i < n; i++)
         ticker_stop(stopping[i]);
+}
+
+void sender_metrics(char **buf, size_t *len, size_t *cap)
+{
+    long pending = 0, due = 0, sending = 0;
+    PGconn *conn = db_conn();
+    if (conn == NULL || store_backlog(conn, &pending, &due, &sending) != 0)
+        return; /* the scrape shows the lines missing rather than a false zero */
+    metrics_append(buf, len, cap, "# TYPE store_notification_messages gauge\n");
+    metrics_append(buf, len, cap, "store_notification_messages{status=\"pending\"} %ld\n", pending);
+    metrics_append(buf, len, cap, "store_notification_messages{status=\"due\"} %ld\n", due);
+    metrics_append(buf, len, cap, "store_notification_messages{status=\"sending\"} %ld\n", sending);
 }

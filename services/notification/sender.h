@@ -22,6 +22,8 @@
 #ifndef NOTIFICATION_SENDER_H
 #define NOTIFICATION_SENDER_H
 
+#include <stddef.h>
+
 #include "sms.h"
 
 #define SENDER_THREADS_MAX 16
@@ -39,6 +41,9 @@ typedef struct sender_config {
 
 /* Starts the threads. 0 or ERR_INTERNAL (none left running). */
 int sender_start(const sender_config_t *cfg);
+
+/* Appends the delivery backlog to GET /metrics (service_def_t.metrics). */
+void sender_metrics(char **buf, size_t *len, size_t *cap);
 
 /* Ends the idle wait of every sender, so that messages just committed go out now. */
 void sender_wake(void);

@@ -393,3 +393,22 @@ int store_prefs_set(PGconn *conn, const char *user_id, const char *channel, bool
                    "updated_at = now()",
                    3, p);
 }
+
+int store_backlog(PGconn *conn, long *pending, long *due, long *sending)
+{
+    PGresult *res = NULL;
+    /* Both counts run on the partial indexes of the claim (messages_due, messages_leased). */
+    int rc = db_run(conn,
+                    "SELECT (SELECT count(*) FROM messages WHERE status = 'PENDING'), "
+                    "(SELECT count(*) FROM messages WHERE status = 'PENDING' AND "
+                    "next_attempt_at <= now()), "
+                    "(SELECT count(*) FROM messages WHERE status = 'SENDING')",
+                    0, NULL, &res);
+    if (rc != 0)
+        return rc;
+    *pending = atol(PQgetvalue(res, 0, 0));
+    *due = atol(PQgetvalue(res, 0, 1));
+    *sending = atol(PQgetvalue(res, 0, 2));
+    PQclear(res);
+    return 0;
+}

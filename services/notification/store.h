@@ -125,4 +125,7 @@ int store_prefs_get(PGconn *conn, const char *user_id, bool *email, bool *sms);
 /* Records the user's choice for one channel. */
 int store_prefs_set(PGconn *conn, const char *user_id, const char *channel, bool opted_out);
 
+/* Messages waiting: PENDING (of them due now) and SENDING, for /metrics. */
+int store_backlog(PGconn *conn, long *pending, long *due, long *sending);
+
 #endif

@@ -17,6 +17,28 @@
 static bool catcher_down, holding, daemon_killed;
 static char hold_file[1024];
 
+/* The messages waiting for delivery (pending + sending) on the notification service's
+ * /metrics (its first replica); -1 when a line is missing. */
+static long backlog_metric(void)
+{
+    char base[512], url[600];
+    snprintf(base, sizeof base, "%s", stack_get("NOTIFICATION_URLS"));
+    base[strcspn(base, ",")] = '\0';
+    snprintf(url, sizeof url, "%s/metrics", base);
+    t_resp_t r;
+    assert_int_equal(t_http("GET", url, NULL, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    long n = 0;
+    static const char *const lines[] = {"store_notification_messages{status=\"pending\"} ",
+                                        "store_notification_messages{status=\"sending\"} "};
+    for (int i = 0; i < 2 && n >= 0; i++) {
+        const char *line = strstr(r.body, lines[i]);
+        n = line != NULL ? n + atol(line + strlen(lines[i])) : -1;
+    }
+    t_resp_free(&r);
+    return n;
+}
+
 static void test_notification_outage_mails_arrive_after_smtp_returns(void **state)
 {
     (void)state;
@@ -48,6 +70,8 @@ static void test_notification_outage_mails_arrive_after_smtp_returns(void **stat
     int count = n_mails_to(email, &mails);
     n_mails_free(mails, count);
     assert_int_equal(count, 0);
+    /* Operators see the backlog on the service's /metrics. */
+    assert_true(backlog_metric() >= 3);
 
     n_stack("start-mailcatcher");
     catcher_down = false;

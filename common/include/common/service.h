@@ -33,6 +33,9 @@ typedef struct service_def {
     int (*start)(void);
     /* Runs after the HTTP server stopped, before the consumer and relay stop. May be NULL. */
     void (*stop)(void);
+    /* Appends the service's own Prometheus lines to GET /metrics (with metrics_append),
+     * on the request's thread, whose db_conn() lease goes back after the reply. May be NULL. */
+    void (*metrics)(char **buf, size_t *len, size_t *cap);
 } service_def_t;
 
 /* Runs the daemon until SIGTERM or SIGINT; returns the process exit status (0 after a
