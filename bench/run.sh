@@ -755,7 +755,7 @@ fi
     if [ -z "$EV" ] && [ "$OCP" = n/a ]; then v="not measured"; elif [ "$ok" = 1 ]; then v="met at light load"; else v="**not met**"; fi
     if [ "$OCB" != n/a ] && ! lt_eq "$OCB" 50; then v="$v; **not met** during the $CONCURRENCY-thread burst"; elif [ "$OCB" != n/a ]; then v="$v; also during the burst"; fi
     echo "| event commit → consumer effect p99 ≤ 50 ms | OrderCreated → notification: $OCP ms (light load), $OCB ms (burst); UserRegistered → notification $URN ms, → kcat ${EV_P99:-n/a} ms | $v |"
-    echo "| (no target) OrderCreated commit → mail sent | p99 $(jget OC_SENT_PACED_P99) ms light load (p50 $(jget OC_SENT_PACED_P50)), $(jget OC_SENT_BURST_P99) ms during the burst | NOTIFY_SENDERS (4) threads per replica send one mail at a time each; the burst queues 600 mails behind them |"
+    echo "| (no target) OrderCreated commit → mail sent | p99 $(jget OC_SENT_PACED_P99) ms light load (p50 $(jget OC_SENT_PACED_P50)), $(jget OC_SENT_BURST_P99) ms during the burst | NOTIFY_SENDERS (4) threads per replica send one mail at a time each; the burst's mails queue behind them |"
     if lt_eq "$RSS_MAX" "$TEN_MB"; then v="met, by RSS"; else
         if lt_eq "$PSS_MAX" "$TEN_MB"; then
             v="**not met by RSS**; met by PSS and by private pages: the rest of RSS is shared library pages (\"file\" column)"
