@@ -278,12 +278,14 @@ static void upstream_wait_closed(upstream_t *u, int n)
     unlock(u);
 }
 
-static void upstream_counts(upstream_t *u, int *accepts, int *requests)
+/* Asserts how many connections the upstream accepted and how many requests it read. */
+static void assert_counts(upstream_t *u, int accepts, int requests)
 {
     lock(u);
-    *accepts = u->accepts;
-    *requests = u->requests;
+    int seen_accepts = u->accepts, seen_requests = u->requests;
     unlock(u);
+    assert_int_equal(seen_accepts, accepts);
+    assert_int_equal(seen_requests, requests);
 }
 
 /* Copies what the upstream read (every request head, the last body) into the caller's
@@ -420,7 +422,7 @@ static void test_h1client_chunked_answer_intact(void **state)
                                           "\r\n"}};
     upstream_t *u = upstream_start(r, 1);
     answer_t a = {0};
-    int status, accepts, requests;
+    int status;
     assert_int_equal(get(u, &a, &status), H1C_OK);
     assert_int_equal(status, 200);
     assert_string_equal(a.lines.data,
@@ -430,9 +432,7 @@ static void test_h1client_chunked_answer_intact(void **state)
     /* Framed exactly, so the connection was kept: a second answer comes on it. */
     assert_int_equal(get(u, &a, &status), H1C_OK);
     assert_memory_equal(a.body.data, "hello 0123456789", 16);
-    upstream_counts(u, &accepts, &requests);
-    assert_int_equal(accepts, 1);
-    assert_int_equal(requests, 2);
+    assert_counts(u, 1, 2);
     answer_free(&a);
     upstream_stop(u);
 }
@@ -461,15 +461,13 @@ static void test_h1client_two_requests_reuse_one_connection(void **state)
     static const reply_t r[] = {{.bytes = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"}};
     upstream_t *u = upstream_start(r, 1);
     answer_t a = {0};
-    int status, accepts, requests;
+    int status;
     for (int i = 0; i < 2; i++) {
         assert_int_equal(get(u, &a, &status), H1C_OK);
         assert_int_equal(status, 200);
         assert_memory_equal(a.body.data, "one", 3);
     }
-    upstream_counts(u, &accepts, &requests);
-    assert_int_equal(accepts, 1);
-    assert_int_equal(requests, 2);
+    assert_counts(u, 1, 2);
     answer_free(&a);
     upstream_stop(u);
 }
@@ -481,12 +479,10 @@ static void test_h1client_connection_close_not_reused(void **state)
         {.bytes = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\nx"}};
     upstream_t *u = upstream_start(r, 1);
     answer_t a = {0};
-    int status, accepts, requests;
+    int status;
     for (int i = 0; i < 2; i++)
         assert_int_equal(get(u, &a, &status), H1C_OK);
-    upstream_counts(u, &accepts, &requests);
-    assert_int_equal(accepts, 2);
-    assert_int_equal(requests, 2);
+    assert_counts(u, 2, 2);
     answer_free(&a);
     upstream_stop(u);
 }
@@ -499,16 +495,14 @@ static void test_h1client_closed_kept_connection_resent_once(void **state)
         {.bytes = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", .close_after = true}};
     upstream_t *u = upstream_start(r, 1);
     answer_t a = {0};
-    int status, accepts, requests;
+    int status;
     assert_int_equal(get(u, &a, &status), H1C_OK);
     upstream_wait_closed(u, 1);
     /* The kept connection is dead: the GET goes on a new one, and only there. */
     assert_int_equal(get(u, &a, &status), H1C_OK);
     assert_int_equal(status, 200);
     assert_memory_equal(a.body.data, "ok", 2);
-    upstream_counts(u, &accepts, &requests);
-    assert_int_equal(accepts, 2);
-    assert_int_equal(requests, 2);
+    assert_counts(u, 2, 2);
     answer_free(&a);
     upstream_stop(u);
 }
@@ -522,14 +516,12 @@ static void test_h1client_resend_happens_only_once(void **state)
         {.bytes = NULL}};
     upstream_t *u = upstream_start(r, 2);
     answer_t a = {0};
-    int status, accepts, requests;
+    int status;
     assert_int_equal(get(u, &a, &status), H1C_OK);
     upstream_wait_closed(u, 1);
     /* Reused connection dead, resent on a new one that dies too: an error, no third try. */
     assert_int_equal(get(u, &a, &status), H1C_BROKEN);
-    upstream_counts(u, &accepts, &requests);
-    assert_int_equal(accepts, 2);
-    assert_int_equal(requests, 2);
+    assert_counts(u, 2, 2);
     answer_free(&a);
     upstream_stop(u);
 }
@@ -712,7 +704,7 @@ static void test_h1client_body_not_sent_without_send_body(void **state)
     static const reply_t r[] = {{.bytes = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"}};
     upstream_t *u = upstream_start(r, 1);
     answer_t a = {0};
-    int status, accepts, requests;
+    int status;
     /* A body with send_body false is not announced, so it must not be written either:
      * the upstream would read it as the start of the next request. */
     h1c_request_t req = {.origin = u->origin,
@@ -725,9 +717,7 @@ static void test_h1client_body_not_sent_without_send_body(void **state)
     assert_int_equal(h1c_send(&req, &sink, &status), H1C_OK);
     req.target = "/b";
     assert_int_equal(h1c_send(&req, &sink, &status), H1C_OK);
-    upstream_counts(u, &accepts, &requests);
-    assert_int_equal(accepts, 1);
-    assert_int_equal(requests, 2);
+    assert_counts(u, 1, 2);
     buf_t heads = {0};
     upstream_seen(u, &heads, NULL);
     assert_true(strncmp(heads.data, "GET /a HTTP/1.1\r\n", 17) == 0);
@@ -745,7 +735,7 @@ static void no_body_answer(const char *method, const char *reply, int want_statu
     reply_t r[] = {{.bytes = reply}};
     upstream_t *u = upstream_start(r, 1);
     answer_t a = {0};
-    int status, accepts, requests;
+    int status;
     for (int i = 0; i < 2; i++) {
         long long start = now_ms();
         assert_int_equal(send_req(u->origin, method, NULL, 0, TIMEOUT_MS, &a, &status), H1C_OK);
@@ -753,9 +743,7 @@ static void no_body_answer(const char *method, const char *reply, int want_statu
         assert_int_equal(status, want_status);
         assert_int_equal(a.body.len, 0);
     }
-    upstream_counts(u, &accepts, &requests);
-    assert_int_equal(accepts, 1);
-    assert_int_equal(requests, 2);
+    assert_counts(u, 1, 2);
     answer_free(&a);
     upstream_stop(u);
 }
@@ -794,7 +782,7 @@ static void test_h1client_sink_stop_drops_connection(void **state)
     static const reply_t r[] = {{.bytes = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"}};
     upstream_t *u = upstream_start(r, 1);
     answer_t a = {0};
-    int status, accepts, requests;
+    int status;
     h1c_request_t req = {
         .origin = u->origin, .method = "GET", .target = "/", .timeout_ms = TIMEOUT_MS};
     h1c_sink_t sink = {.on_line = on_line, .on_body = refuse_body, .arg = &a};
@@ -802,9 +790,7 @@ static void test_h1client_sink_stop_drops_connection(void **state)
     /* The rest of that answer was never read: the next request needs a new connection. */
     assert_int_equal(get(u, &a, &status), H1C_OK);
     assert_memory_equal(a.body.data, "abc", 3);
-    upstream_counts(u, &accepts, &requests);
-    assert_int_equal(accepts, 2);
-    assert_int_equal(requests, 2);
+    assert_counts(u, 2, 2);
     answer_free(&a);
     upstream_stop(u);
 }
