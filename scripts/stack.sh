@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # stack.sh - the local development and test stack, without Docker.
 #
-#   scripts/stack.sh up       start everything detached, wait for every /readyz, write stack.env
+#   scripts/stack.sh up       start everything detached, wait for every /readyz and every
+#                             consumer group to form, write stack.env
 #   scripts/stack.sh down     stop everything this RUN_DIR started, by PID
 #   scripts/stack.sh status   what is running
 #   scripts/stack.sh logs     follow the logs
@@ -208,6 +209,28 @@ wait_ready() {
         if [ $SECONDS -ge $deadline ]; then
             show_log "$name"
             die "$name: $url not ready after ${READY_TIMEOUT}s"
+        fi
+        sleep 0.1
+    done
+}
+
+# Waits until the event consumer of NAME (listening on PORT) holds partitions, that is
+# until its consumer group has formed: Kafka holds a new group's first assignment back
+# for a few seconds, and events published meanwhile would wait that long. A daemon
+# without a consumer has no such gauge. Assumes no service runs more replicas than the
+# devbroker's topics have partitions (4), or a replica would rightly stay at 0.
+wait_consumer() {
+    local name=$1 port=$2 deadline=$((SECONDS + READY_TIMEOUT)) metrics assigned
+    while :; do
+        metrics=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/metrics" 2>/dev/null || true)
+        assigned=$(sed -n 's/^store_consumer_assigned_partitions{[^}]*} \([0-9]*\)$/\1/p' \
+            <<<"$metrics")
+        if [ -n "$metrics" ] && { [ -z "$assigned" ] || [ "$assigned" -gt 0 ]; }; then
+            return 0
+        fi
+        if [ $SECONDS -ge $deadline ]; then
+            show_log "$name"
+            die "$name: its consumer got no partitions within ${READY_TIMEOUT}s"
         fi
         sleep 0.1
     done
@@ -612,6 +635,9 @@ cmd_up() {
         done
         for entry in "${waiting[@]}"; do
             wait_ready "${entry%%:*}" "http://127.0.0.1:${entry##*:}/readyz"
+        done
+        for entry in "${waiting[@]}"; do
+            wait_consumer "${entry%%:*}" "${entry##*:}"
         done
     done
 

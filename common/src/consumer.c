@@ -440,6 +440,16 @@ void consumer_stats(consumer_t *consumer, long *handled, long *duplicates, long 
         *dead_lettered = consumer ? atomic_load(&consumer->dead_lettered) : 0;
 }
 
+int consumer_assigned_count(consumer_t *consumer)
+{
+    rd_kafka_topic_partition_list_t *parts = NULL;
+    if (!consumer || rd_kafka_assignment(consumer->rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return 0;
+    int count = parts->cnt;
+    rd_kafka_topic_partition_list_destroy(parts);
+    return count;
+}
+
 void consumer_lag_each(consumer_t *consumer,
                        void (*fn)(const char *topic, int partition, long lag, void *arg), void *arg)
 {

@@ -95,6 +95,10 @@ static void metrics_extra(char **buf, size_t *len, size_t *cap)
     metrics_append(buf, len, cap,
                    "store_events_consumed_total{service=\"%s\",outcome=\"dead_lettered\"} %ld\n",
                    svc, dead);
+    /* 0 until the group has formed: scripts/stack.sh waits on it before a stack is up. */
+    metrics_append(buf, len, cap, "# TYPE store_consumer_assigned_partitions gauge\n");
+    metrics_append(buf, len, cap, "store_consumer_assigned_partitions{service=\"%s\"} %d\n", svc,
+                   consumer_assigned_count(g_consumer));
     metrics_out_t m = {buf, len, cap};
     metrics_append(buf, len, cap, "# TYPE store_consumer_lag gauge\n");
     consumer_lag_each(g_consumer, lag_line, &m);

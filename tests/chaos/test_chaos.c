@@ -11,7 +11,8 @@
  * Settings (environment): CHAOS_BUYERS (40), CHAOS_WORKERS (6), CHAOS_PRODUCTS (4),
  * CHAOS_STOCK (units per SKU, 25), CHAOS_PAY_PERCENT (75), CHAOS_FAULTS (comma list of
  * order,inventory,payment,fulfillment,notification,broker,postgres; default all),
- * CHAOS_FAULT_GAP_MS (1500), CHAOS_SETTLE_SECONDS (150). The stack must run with a short
+ * CHAOS_FAULT_GAP_MS (1500), CHAOS_SPREAD_MS (customers arrive evenly over this long; by
+ * default the first round of faults), CHAOS_SETTLE_SECONDS (150). The stack must run with a short
  * reservation TTL so unpaid orders expire within the settle time: tests/chaos/run.sh
  * starts such a stack of its own.
  */
@@ -28,6 +29,7 @@
 
 typedef struct settings {
     int buyers, workers, products, stock, pay_percent, fault_gap_ms, settle_seconds;
+    long spread_ms; /* customers' arrivals are spread over this long */
     char faults[256];
 } settings_t;
 
@@ -46,6 +48,7 @@ static buyer_t buyers[MAX_BUYERS];
 static atomic_int next_buyer;
 static atomic_int faults_injected;
 static atomic_bool journeys_done;
+static long run_started_ms;
 
 static int env_int(const char *name, int fallback)
 {
@@ -108,6 +111,13 @@ static long send_until_final(const char *method, const char *path, const char *t
         t_resp_free(out);
         pause_ms(backoff);
     }
+}
+
+/* A line about the run, stamped with the seconds since the journeys started. */
+static void say(const char *what, const char *name)
+{
+    printf("chaos: %5.1f s: %s%s\n", (now_ms() - run_started_ms) / 1000.0, what, name);
+    fflush(stdout);
 }
 
 /* ---- one customer's journey -------------------------------------------------------- */
@@ -227,6 +237,11 @@ static void *journey_worker(void *arg)
         int i = atomic_fetch_add(&next_buyer, 1);
         if (i >= cfg.buyers)
             return NULL;
+        /* Customers arrive spread over the fault schedule, so that every fault meets
+         * journeys in flight rather than a run that finished before it. */
+        long arrival = run_started_ms + (long)i * cfg.spread_ms / cfg.buyers;
+        if (arrival > now_ms())
+            pause_ms(arrival - now_ms());
         buyers[i].index = i;
         run_journey(&buyers[i]);
     }
@@ -267,23 +282,23 @@ static void inject(const char *fault)
 {
     if (strcmp(fault, "broker") == 0) {
         pid_t broker = (pid_t)atol(stack_get("DEVBROKER_PID"));
-        printf("chaos: Kafka brokers down\n");
+        say("Kafka brokers down", "");
         kill(broker, SIGUSR1);
         pause_ms(cfg.fault_gap_ms);
         kill(broker, SIGUSR2);
-        printf("chaos: Kafka brokers up\n");
+        say("Kafka brokers up", "");
     } else if (strcmp(fault, "postgres") == 0) {
-        printf("chaos: PostgreSQL restart\n");
-        if (stack_cmd("restart-postgres", NULL) != 0)
-            printf("chaos: PostgreSQL restart FAILED\n");
+        say("PostgreSQL restart", "");
+        say(stack_cmd("restart-postgres", NULL) == 0 ? "PostgreSQL is back"
+                                                     : "PostgreSQL restart FAILED",
+            "");
     } else {
         char name[64];
         first_replica(fault, name);
-        printf("chaos: SIGKILL %s and restart\n", name);
+        say("SIGKILL and restart of ", name);
         if (stack_cmd("restart", name) != 0)
-            printf("chaos: restart of %s FAILED\n", name);
+            say("restart FAILED of ", name);
     }
-    fflush(stdout);
     atomic_fetch_add(&faults_injected, 1);
 }
 
@@ -408,6 +423,48 @@ static const check_t checks[] = {
 };
 #define CHECK_COUNT ((int)(sizeof checks / sizeof checks[0]))
 
+/* How the run went, for reading a failure: the orders' outcomes with their reasons, and
+ * each event's delay from its outbox row to each consumer's processed_events row. */
+static void print_timeline(void)
+{
+    static const char *const outcomes =
+        "SELECT o.order_status || ' ' || COALESCE(o.cancel_reason, '') || ' (reservation ' || "
+        "COALESCE(r.status, 'none') || ' ' || COALESCE(r.release_reason, '') || ')', count(*) "
+        "FROM orders.orders o LEFT JOIN inventory.reservations r ON r.order_id = o.id GROUP BY 1 "
+        "ORDER BY 1";
+    static const char *const spread =
+        "SELECT 'first to last checkout', round(extract(epoch FROM max(created_at) - "
+        "min(created_at))::numeric, 1) || ' s' FROM orders.orders";
+    static const char *const delays =
+        "WITH ev AS (SELECT event_id, type, created_at FROM orders.outbox UNION ALL SELECT "
+        "event_id, type, created_at FROM payments.outbox UNION ALL SELECT event_id, type, "
+        "created_at FROM inventory.outbox UNION ALL SELECT event_id, type, created_at FROM "
+        "fulfillment.outbox), pr AS (SELECT 'inventory' AS consumer, event_id, processed_at "
+        "FROM inventory.processed_events UNION ALL SELECT 'order', event_id, processed_at FROM "
+        "orders.processed_events UNION ALL SELECT 'payment', event_id, processed_at FROM "
+        "payments.processed_events UNION ALL SELECT 'fulfillment', event_id, processed_at FROM "
+        "fulfillment.processed_events UNION ALL SELECT 'notification', event_id, processed_at "
+        "FROM notifications.processed_events) SELECT ev.type || ' -> ' || pr.consumer, "
+        "count(*) || ' events, p50 ' || round((percentile_cont(0.5) WITHIN GROUP (ORDER BY "
+        "extract(epoch FROM pr.processed_at - ev.created_at)))::numeric, 2) || ' s, max ' || "
+        "round(max(extract(epoch FROM pr.processed_at - ev.created_at))::numeric, 2) || ' s' "
+        "FROM ev JOIN pr USING (event_id) GROUP BY 1 ORDER BY 1";
+    const char *const queries[] = {outcomes, spread, delays};
+    const char *const titles[] = {"orders by outcome", "orders",
+                                  "event delays, outbox row to consumer"};
+    PGconn *db = t_db();
+    for (int q = 0; q < 3; q++) {
+        printf("%s\n", titles[q]);
+        PGresult *res = PQexec(db, queries[q]);
+        if (PQresultStatus(res) != PGRES_TUPLES_OK)
+            printf("  (query failed: %s)\n", PQerrorMessage(db));
+        for (int i = 0; PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res); i++)
+            printf("  %-58s %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+        PQclear(res);
+    }
+    PQfinish(db);
+}
+
 static long discrepancies(bool print)
 {
     long total = 0;
@@ -457,6 +514,10 @@ static void load_settings(void)
     const char *f = getenv("CHAOS_FAULTS");
     snprintf(cfg.faults, sizeof cfg.faults, "%s",
              f != NULL ? f : "order,inventory,payment,fulfillment,notification,broker,postgres");
+    int fault_count = cfg.faults[0] != '\0';
+    for (const char *c = cfg.faults; *c != '\0'; c++)
+        fault_count += *c == ',';
+    cfg.spread_ms = env_int("CHAOS_SPREAD_MS", fault_count * cfg.fault_gap_ms);
     if (cfg.buyers > MAX_BUYERS)
         cfg.buyers = MAX_BUYERS;
     if (cfg.products < 1 || cfg.products > MAX_PRODUCTS)
@@ -469,8 +530,10 @@ static void test_chaos_journey(void **state)
 {
     (void)state;
     load_settings();
-    printf("chaos: %d buyers, %d workers, %d products x %d units, %d%% pay, faults %s\n",
-           cfg.buyers, cfg.workers, cfg.products, cfg.stock, cfg.pay_percent, cfg.faults);
+    printf("chaos: %d buyers arriving over %.1f s, %d workers, %d products x %d units, %d%% "
+           "pay, faults %s\n",
+           cfg.buyers, cfg.spread_ms / 1000.0, cfg.workers, cfg.products, cfg.stock,
+           cfg.pay_percent, cfg.faults);
 
     /* The catalogue, its stock (the initial count kept beside each SKU for the audit),
      * a serviceable zone and a courier for it. */
@@ -494,6 +557,7 @@ static void test_chaos_journey(void **state)
     t_resp_free(&r);
 
     long started = now_ms();
+    run_started_ms = started;
     pthread_t workers[64], faults;
     int nworkers = cfg.workers < 64 ? cfg.workers : 64;
     assert_int_equal(pthread_create(&faults, NULL, fault_worker, NULL), 0);
@@ -574,6 +638,7 @@ static void test_chaos_journey(void **state)
     printf("  faults injected                     %d\n", atomic_load(&faults_injected));
     printf("  mails sent / files / distinct ids   %ld / %ld / %ld\n", sent, mail_files, mail_ids);
     printf("  journeys took %.1f s, settling %.1f s\n", journeys_ms / 1000.0, settle_ms / 1000.0);
+    print_timeline();
     printf("discrepancies (each must be 0)\n");
     long total = discrepancies(true);
     long stock_gaps = 0;

@@ -211,6 +211,9 @@ static void test_consumer_duplicate_event_applied_once(void **state)
     assert_int_equal(atomic_load(&g_effects_seen), 1);
     /* /metrics' consumer lag: both messages read, none left behind. */
     assert_true(t_wait_until(caught_up, NULL, 10000));
+    /* The only member of its group holds partitions (what scripts/stack.sh waits on). */
+    assert_true(consumer_assigned_count(g_consumer) > 0);
+    assert_int_equal(consumer_assigned_count(NULL), 0);
 }
 
 /* The DLQ copy of the event with this id, and its "error" header. */

@@ -85,6 +85,10 @@ void consumer_stop(consumer_t *consumer);
 /* Events handled, skipped as duplicates, and sent to the DLQ (for /metrics). */
 void consumer_stats(consumer_t *consumer, long *handled, long *duplicates, long *dead_lettered);
 
+/* How many partitions the group has assigned to this member now (0 before the first
+ * assignment or during a rebalance's revoke; for /metrics). Any thread. */
+int consumer_assigned_count(consumer_t *consumer);
+
 /* Calls fn for each partition assigned to this member that it has read from, with how
  * many messages lie between its position and the partition's end as last seen by a
  * fetch (no broker round trip: for /metrics). Any thread, until consumer_stop(). */
