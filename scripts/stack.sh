@@ -220,8 +220,13 @@ wait_ready() {
 # without a consumer has no such gauge. Assumes no service runs more replicas than the
 # devbroker's topics have partitions (4), or a replica would rightly stay at 0.
 wait_consumer() {
-    local name=$1 port=$2 deadline=$((SECONDS + READY_TIMEOUT)) metrics assigned
+    local name=$1 port=$2 deadline=$((SECONDS + READY_TIMEOUT)) metrics assigned pid
+    pid=$(pid_of "$name")
     while :; do
+        if ! pid_alive "$pid"; then
+            show_log "$name"
+            die "$name (pid $pid) died before its consumer got partitions"
+        fi
         metrics=$(curl -fsS --max-time 2 "http://127.0.0.1:$port/metrics" 2>/dev/null || true)
         assigned=$(sed -n 's/^store_consumer_assigned_partitions{[^}]*} \([0-9]*\)$/\1/p' \
             <<<"$metrics")
